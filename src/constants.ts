@@ -1,0 +1,59 @@
+/** Input names as written in action.yml: one place, so a rename cannot miss a reader. */
+export const Input = {
+  AppId: 'app-id',
+  AppSecret: 'app-secret',
+  Domain: 'domain',
+  Webhook: 'webhook',
+  WebhookSecret: 'webhook-secret',
+  To: 'to',
+  Status: 'status',
+  Title: 'title',
+  Message: 'message',
+  Fields: 'fields',
+  Buttons: 'buttons',
+  Mention: 'mention',
+  UserMap: 'user-map',
+  Type: 'type',
+  Content: 'content',
+  Images: 'images',
+  TemplateId: 'template-id',
+  TemplateVersion: 'template-version',
+  TemplateVariables: 'template-variables',
+  ReplyTo: 'reply-to',
+  ReplyInThread: 'reply-in-thread',
+  Update: 'update',
+  Recall: 'recall',
+  Key: 'key',
+  Replace: 'replace',
+  RecallKey: 'recall-key',
+  RecallWithin: 'recall-within',
+  Needs: 'needs',
+  Finish: 'finish',
+  JobStatus: 'job-status',
+  FailOnError: 'fail-on-error',
+  Retries: 'retries',
+  Timeout: 'timeout',
+  DryRun: 'dry-run',
+  Summary: 'summary',
+} as const;
+
+export const Output = {
+  MessageId: 'message-id',
+  MessageIds: 'message-ids',
+  ChatIds: 'chat-ids',
+  ImageKeys: 'image-keys',
+  Recalled: 'recalled',
+  Content: 'content',
+  Error: 'error',
+} as const;
+
+/** Names under which the main step hands the post step what it needs (core.saveState). */
+export const State = {
+  IsPost: 'isPost',
+  Finish: 'finish',
+} as const;
+
+export const Domains: Record<string, string> = {
+  feishu: 'https://open.feishu.cn',
+  lark: 'https://open.larksuite.com',
+};

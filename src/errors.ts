@@ -1,0 +1,35 @@
+/** Longest piece of a bad input value quoted back in an error. */
+const QUOTE_LIMIT = 80;
+
+/**
+ * An input the workflow author must fix. Always fails the step (never a warning), and is
+ * thrown before any request is made, so a bad input never sends half a notification.
+ */
+export class InputError extends Error {
+  override name = 'InputError';
+  constructor(
+    readonly input: string,
+    readonly problem: string,
+  ) {
+    super(`Input "${input}" ${problem}`);
+  }
+
+  /** `value` is quoted (trimmed to a readable length); never pass a secret here. */
+  static invalid(input: string, value: string, allowed: string): InputError {
+    return new InputError(input, `has an invalid value ${quote(value)}: ${allowed}`);
+  }
+}
+
+export function quote(value: string): string {
+  const oneLine = value.replace(/[\r\n\t]+/g, ' ');
+  const short = oneLine.length > QUOTE_LIMIT ? `${oneLine.slice(0, QUOTE_LIMIT)}…` : oneLine;
+  return JSON.stringify(short);
+}
+
+export function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
+}

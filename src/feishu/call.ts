@@ -1,0 +1,117 @@
+/**
+ * One API call with the retry policy: network errors, timeouts, HTTP 5xx, 429 and
+ * Feishu's throttling codes are retried with jittered backoff (waiting out a rate-limit
+ * reset when given); a rejected token is refreshed once; every answer is checked for
+ * `code !== 0`, whatever the HTTP status.
+ */
+import {
+  type ErrorBody,
+  FeishuError,
+  feishuError,
+  NetworkError,
+  THROTTLE_CODES,
+  TOKEN_CODES,
+} from './errors.js';
+import type { HttpRequest, HttpResponse, Transport } from './http.js';
+import { backoffDelay, type RetryPolicy } from './retry.js';
+
+export interface CallContext {
+  transport: Transport;
+  policy: RetryPolicy;
+  debug(message: string): void;
+  sleep?(ms: number): Promise<void>;
+  random?(): number;
+}
+
+export interface CallOptions {
+  /** Called before a single repeat when the token was rejected; the request is then rebuilt. */
+  refreshToken?(): void;
+}
+
+export type Json = Record<string, unknown>;
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export async function call(
+  ctx: CallContext,
+  operation: string,
+  build: () => Promise<HttpRequest> | HttpRequest,
+  options: CallOptions = {},
+): Promise<Json> {
+  const sleep = ctx.sleep ?? defaultSleep;
+  let refreshed = false;
+  for (let attempt = 0; ; attempt++) {
+    const canRetry = attempt < ctx.policy.retries;
+    const request = await build();
+    let response: HttpResponse;
+    try {
+      response = await ctx.transport.send(request);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      const timedOut = (error as { timedOut?: boolean }).timedOut === true;
+      ctx.debug(`${operation}: ${reason} (attempt ${attempt + 1})`);
+      if (canRetry) {
+        await sleep(backoffDelay(attempt, ctx.policy, undefined, ctx.random));
+        continue;
+      }
+      throw new NetworkError(operation, `${reason} (${attempt + 1} attempts)`, timedOut);
+    }
+
+    const body = parseBody(response.body);
+    const code = Number(body?.code ?? body?.StatusCode ?? Number.NaN);
+    const headerLogId = header(response, 'x-tt-logid');
+    const logId = typeof body?.error?.log_id === 'string' ? body.error.log_id : headerLogId;
+    ctx.debug(
+      `${operation}: HTTP ${response.status}, code ${Number.isNaN(code) ? '-' : code}${logId ? `, log_id ${logId}` : ''}`,
+    );
+
+    if (code === 0 && response.status < 400) return body as Json;
+    if (body && TOKEN_CODES.has(code) && options.refreshToken && !refreshed) {
+      refreshed = true;
+      options.refreshToken();
+      attempt--; // a fresh token is not a retry
+      continue;
+    }
+    const throttled = response.status === 429 || THROTTLE_CODES.has(code);
+    const retryable = throttled || response.status >= 500 || (!body && response.status === 0);
+    if (retryable && canRetry) {
+      const reset = Number(header(response, 'x-ogw-ratelimit-reset'));
+      const wait = backoffDelay(
+        attempt,
+        ctx.policy,
+        throttled && reset >= 0 ? reset : undefined,
+        ctx.random,
+      );
+      await sleep(wait);
+      continue;
+    }
+    if (!body || Number.isNaN(code)) {
+      throw new FeishuError(
+        operation,
+        -1,
+        `HTTP ${response.status} without a Feishu answer`,
+        headerLogId,
+        response.status,
+        undefined,
+      );
+    }
+    throw feishuError(operation, code, body, response.status, headerLogId);
+  }
+}
+
+function parseBody(text: string): (ErrorBody & Json) | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as ErrorBody & Json)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function header(response: HttpResponse, name: string): string | undefined {
+  const value = response.headers[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first || undefined;
+}

@@ -1,0 +1,229 @@
+/**
+ * A minimal Feishu / Lark open-platform client for an app bot: token, send, reply, update,
+ * recall, image upload, chat list and chat history. It knows nothing of GitHub.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { type CallContext, call, type Json } from './call.js';
+import type { HttpRequest } from './http.js';
+import { multipart } from './multipart.js';
+
+export type ReceiveIdType = 'chat_id' | 'open_id' | 'union_id' | 'user_id' | 'email';
+
+export interface SentMessage {
+  messageId: string;
+  chatId: string;
+}
+
+export interface Chat {
+  chatId: string;
+  name: string;
+}
+
+export interface HistoryItem {
+  messageId: string;
+  msgType: string;
+  createTime: number;
+  deleted: boolean;
+  senderId: string;
+  senderType: string;
+  content: string;
+}
+
+export interface ImageFile {
+  name: string;
+  size: number;
+  open(): Readable;
+}
+
+export interface ClientOptions extends CallContext {
+  baseUrl: string;
+  appId: string;
+  appSecret: string;
+  now?(): number;
+}
+
+/** Refresh a little before the token expires, as the official SDKs do. */
+const TOKEN_MARGIN_MS = 3 * 60 * 1000;
+
+export class FeishuClient {
+  /** A failed fetch stays cached too: bad credentials cost one request, not one per call. */
+  private cached?: Promise<string>;
+  private expiresAt = Number.POSITIVE_INFINITY;
+  private readonly now: () => number;
+
+  constructor(private readonly options: ClientOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The tenant token: one request per run, shared by concurrent callers. */
+  token(): Promise<string> {
+    if (!this.cached || this.now() >= this.expiresAt) {
+      this.expiresAt = Number.POSITIVE_INFINITY;
+      this.cached = this.fetchToken();
+    }
+    return this.cached;
+  }
+
+  private async fetchToken() {
+    const body = await call(this.options, 'get tenant token', () => ({
+      method: 'POST',
+      url: `${this.options.baseUrl}/open-apis/auth/v3/tenant_access_token/internal`,
+      headers: { 'Content-Type': 'application/json; charset=utf-8' },
+      body: JSON.stringify({ app_id: this.options.appId, app_secret: this.options.appSecret }),
+    }));
+    const expire = Number(body.expire ?? 7200);
+    this.expiresAt = this.now() + expire * 1000 - TOKEN_MARGIN_MS;
+    return String(body.tenant_access_token ?? '');
+  }
+
+  private async api(
+    operation: string,
+    method: HttpRequest['method'],
+    path: string,
+    body?: { json: unknown } | { multipart: ReturnType<typeof multipart> },
+  ): Promise<Json> {
+    const build = async (): Promise<HttpRequest> => {
+      const headers: Record<string, string> = { Authorization: `Bearer ${await this.token()}` };
+      const request: HttpRequest = {
+        method,
+        url: `${this.options.baseUrl}/open-apis${path}`,
+        headers,
+      };
+      if (body && 'json' in body) {
+        headers['Content-Type'] = 'application/json; charset=utf-8';
+        request.body = JSON.stringify(body.json);
+      } else if (body) {
+        headers['Content-Type'] = body.multipart.contentType;
+        headers['Content-Length'] = String(body.multipart.length);
+        request.body = body.multipart.open;
+      }
+      return request;
+    };
+    return call(this.options, operation, build, {
+      refreshToken: () => {
+        this.cached = undefined;
+      },
+    });
+  }
+
+  /** Sends a message; `uuid` makes retries of this one send post at most once. */
+  async send(
+    receiveIdType: ReceiveIdType,
+    receiveId: string,
+    msgType: string,
+    content: string,
+    uuid: string = randomUUID(),
+  ): Promise<SentMessage> {
+    const body = await this.api(
+      `send to ${receiveId}`,
+      'POST',
+      `/im/v1/messages?receive_id_type=${receiveIdType}`,
+      { json: { receive_id: receiveId, msg_type: msgType, content, uuid } },
+    );
+    return sentMessage(body);
+  }
+
+  async reply(
+    messageId: string,
+    msgType: string,
+    content: string,
+    inThread: boolean,
+    uuid: string = randomUUID(),
+  ): Promise<SentMessage> {
+    const body = await this.api(
+      `reply to ${messageId}`,
+      'POST',
+      `/im/v1/messages/${encodeURIComponent(messageId)}/reply`,
+      {
+        json: { msg_type: msgType, content, reply_in_thread: inThread, uuid },
+      },
+    );
+    return sentMessage(body);
+  }
+
+  /** Replaces a card's content in place (PATCH). */
+  async update(messageId: string, content: string): Promise<void> {
+    await this.api(
+      `update ${messageId}`,
+      'PATCH',
+      `/im/v1/messages/${encodeURIComponent(messageId)}`,
+      {
+        json: { content },
+      },
+    );
+  }
+
+  async recall(messageId: string): Promise<void> {
+    await this.api(
+      `recall ${messageId}`,
+      'DELETE',
+      `/im/v1/messages/${encodeURIComponent(messageId)}`,
+    );
+  }
+
+  async uploadImage(file: ImageFile): Promise<string> {
+    const form = multipart(
+      { image_type: 'message' },
+      { field: 'image', filename: file.name, size: file.size, open: file.open },
+    );
+    const body = await this.api(`upload ${file.name}`, 'POST', '/im/v1/images', {
+      multipart: form,
+    });
+    return String((body.data as Json | undefined)?.image_key ?? '');
+  }
+
+  /** Every chat the bot is in, following page_token (100 a page). */
+  async listChats(): Promise<Chat[]> {
+    const chats: Chat[] = [];
+    let pageToken = '';
+    do {
+      const query = `page_size=100${pageToken ? `&page_token=${encodeURIComponent(pageToken)}` : ''}`;
+      const body = await this.api('list chats', 'GET', `/im/v1/chats?${query}`);
+      const data = (body.data ?? {}) as { items?: Json[]; has_more?: boolean; page_token?: string };
+      for (const item of data.items ?? []) {
+        chats.push({ chatId: String(item.chat_id ?? ''), name: String(item.name ?? '') });
+      }
+      pageToken = data.has_more ? String(data.page_token ?? '') : '';
+    } while (pageToken);
+    return chats;
+  }
+
+  /** A chat's messages since `startTime` (seconds), newest first, a page (50) at a time. */
+  async *history(chatId: string, startTime: number): AsyncGenerator<HistoryItem[]> {
+    let pageToken = '';
+    do {
+      const query = new URLSearchParams({
+        container_id_type: 'chat',
+        container_id: chatId,
+        start_time: String(startTime),
+        sort_type: 'ByCreateTimeDesc',
+        page_size: '50',
+      });
+      if (pageToken) query.set('page_token', pageToken);
+      const body = await this.api(`read history of ${chatId}`, 'GET', `/im/v1/messages?${query}`);
+      const data = (body.data ?? {}) as { items?: Json[]; has_more?: boolean; page_token?: string };
+      yield (data.items ?? []).map(historyItem);
+      pageToken = data.has_more ? String(data.page_token ?? '') : '';
+    } while (pageToken);
+  }
+}
+
+function sentMessage(body: Json): SentMessage {
+  const data = (body.data ?? {}) as Json;
+  return { messageId: String(data.message_id ?? ''), chatId: String(data.chat_id ?? '') };
+}
+
+function historyItem(item: Json): HistoryItem {
+  const sender = (item.sender ?? {}) as Json;
+  const content = ((item.body ?? {}) as Json).content;
+  return {
+    messageId: String(item.message_id ?? ''),
+    msgType: String(item.msg_type ?? ''),
+    createTime: Number(item.create_time ?? 0),
+    deleted: item.deleted === true,
+    senderId: String(sender.id ?? ''),
+    senderType: String(sender.sender_type ?? ''),
+    content: typeof content === 'string' ? content : '',
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * Errors from the Feishu API and the network, with what the user should do about them.
+ * Messages are built from the code, Feishu's msg and log_id only: never from a URL, a
+ * header or a body, so they can never carry a token, a secret or a webhook address.
+ */
+
+/** What to tell the user for codes they can act on. */
+const HINTS: Record<number, string> = {
+  10003: 'check the app-id secret: it must be the App ID of a self-built app (cli_…)',
+  10014: 'check the app-secret secret: it does not match the app',
+  10015: 'check the app-secret secret: it does not match the app',
+  99991401:
+    "the app's IP allow-list blocks this runner: allow its address in the developer console",
+  99991672:
+    'grant the missing scope in the developer console (Permissions & Scopes), then publish a new app version',
+  230001:
+    'check the recipient ID and its type (oc_ chat, ou_ open_id, on_ union_id, email, user_id:)',
+  230002: 'add the bot to the chat (group settings → Bots → Add bot), or check the chat ID',
+  230006: 'enable the Bot feature of the app in the developer console and publish a version',
+  230009: 'the message is older than the recall window set by your tenant admin',
+  230011: 'the message was already recalled or deleted',
+  230013: "the user is outside the app's availability: widen it in the developer console",
+  230020: "the chat is over Feishu's 5 messages per second limit",
+  230025: 'the message content is too long',
+  230026: "only the bot's own messages can be recalled",
+  230031: 'the card is older than 14 days and can no longer be updated',
+  230034:
+    'check the recipient ID and its type (oc_ chat, ou_ open_id, on_ union_id, email, user_id:)',
+  230053: 'the user has stopped the bot; they must re-enable it',
+  230099: 'the card could not be built: see the sub-code in the message',
+  230110: 'the message was already recalled or deleted',
+  234006: 'the image is over 10 MB',
+  234007: 'enable the Bot feature of the app',
+  234010: 'the image is empty',
+  234011: 'the image format is not supported',
+  234039: 'the image resolution is too high',
+  19001: 'check the webhook URL: its token is not valid',
+  19021:
+    'check webhook-secret: the signature did not match (or the runner clock is off by over an hour)',
+  19022: "the webhook's IP allow-list blocks this runner",
+  19024: "the message lacks the webhook's required keyword: add it to the title or message",
+};
+
+export class FeishuError extends Error {
+  override name = 'FeishuError';
+  constructor(
+    readonly operation: string,
+    readonly code: number,
+    readonly feishuMsg: string,
+    readonly logId: string | undefined,
+    readonly httpStatus: number,
+    readonly hint: string | undefined,
+  ) {
+    const parts = [`Feishu error ${code} in ${operation}: ${feishuMsg}`];
+    if (hint) parts.push(`→ ${hint}`);
+    if (logId) parts.push(`(log_id ${logId})`);
+    super(parts.join(' '));
+  }
+}
+
+export class NetworkError extends Error {
+  override name = 'NetworkError';
+  constructor(
+    readonly operation: string,
+    readonly reason: string,
+    readonly timedOut: boolean,
+  ) {
+    super(`${operation} failed: ${reason}`);
+  }
+}
+
+export interface ErrorBody {
+  code?: unknown;
+  msg?: unknown;
+  StatusCode?: unknown;
+  StatusMessage?: unknown;
+  error?: { log_id?: unknown; permission_violations?: { subject?: unknown; scope?: unknown }[] };
+}
+
+/** The scope a 99991672 answer says is missing, from the structured field or the message. */
+function missingScope(body: ErrorBody): string | undefined {
+  for (const v of body.error?.permission_violations ?? []) {
+    const scope = v.scope ?? v.subject;
+    if (typeof scope === 'string' && scope) return scope;
+  }
+  const inMsg = typeof body.msg === 'string' ? /\[([a-z:._, ]+)\]/i.exec(body.msg)?.[1] : undefined;
+  return inMsg?.split(',')[0]?.trim() || undefined;
+}
+
+export function feishuError(
+  operation: string,
+  code: number,
+  body: ErrorBody,
+  httpStatus: number,
+  headerLogId?: string,
+): FeishuError {
+  const msg =
+    typeof body.msg === 'string' ? body.msg : String(body.StatusMessage ?? 'unknown error');
+  const logId = typeof body.error?.log_id === 'string' ? body.error.log_id : headerLogId;
+  let hint = HINTS[code];
+  if (code === 99991672) {
+    const scope = missingScope(body);
+    hint = `grant the scope ${scope ?? 'named above'} in the developer console (Permissions & Scopes), then publish a new app version`;
+  }
+  if (code === 230099) {
+    const sub = /ErrCode:\s*(\d+)/.exec(msg)?.[1];
+    if (sub)
+      hint = `the card could not be built (sub-code ${sub}${CARD_SUBCODES[sub] ? `: ${CARD_SUBCODES[sub]}` : ''})`;
+  }
+  return new FeishuError(operation, code, msg, logId, httpStatus, hint);
+}
+
+const CARD_SUBCODES: Record<string, string> = {
+  '200621': 'the card JSON could not be parsed',
+  '200380': 'the template does not exist or has no published version',
+  '200381': 'the template is not visible to this app',
+  '100290': 'a mentioned user is not valid',
+  '200570': 'an image key is not valid',
+  '200861': 'a tag that card JSON 2.0 does not support',
+  '11310': 'more than 200 card elements',
+};
+
+/** Codes that say the token is no good: fetch a fresh one once and repeat the call. */
+export const TOKEN_CODES = new Set([99991661, 99991663, 99991664, 99991671]);
+
+/** Codes that say "slow down": retried after the reset time or a backoff. */
+export const THROTTLE_CODES = new Set([230020, 99991400, 11232, 11233]);
+
+/** The message is gone: recall treats it as done, update falls back to a new message. */
+export const GONE_CODES = new Set([230011, 230110]);

@@ -1,0 +1,406 @@
+/**
+ * The one place inputs are read. Every value is validated here, into one typed Settings
+ * object, so the rest of the action never sees a raw string and a bad input fails the step
+ * before any request is made. Secrets are masked the moment they are read.
+ */
+import { Domains, Input } from './constants.js';
+import { InputError } from './errors.js';
+import type {
+  Fact,
+  FeishuPerson,
+  LinkButton,
+  MentionTarget,
+  MessageType,
+  NeededJob,
+  Recipient,
+  Settings,
+} from './settings.js';
+import { parseStatus, STATUSES } from './status.js';
+import { parseObject } from './structured.js';
+
+export interface InputSource {
+  /** The input's value, trimmed; '' when not given. */
+  getInput(name: string): string;
+  setSecret(secret: string): void;
+}
+
+const MESSAGE_TYPES: readonly MessageType[] = ['card', 'text', 'post', 'image', 'template'];
+const OPEN_ID = /^ou_[A-Za-z0-9]+$/;
+const UNION_ID = /^on_[A-Za-z0-9]+$/;
+const CHAT_ID = /^oc_[A-Za-z0-9]+$/;
+const USER_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const MESSAGE_ID = /^om_[A-Za-z0-9_-]+$/;
+const EMAIL = /^[^\s@<>"'`()[\]{},;:]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
+const KEY = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/;
+const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}|\[bot\])*$/;
+const MAX_RECALL_WITHIN_SECONDS = 30 * 24 * 3600;
+
+export async function readSettings(source: InputSource): Promise<Settings> {
+  const get = (name: string) => source.getInput(name);
+  const secret = (name: string) => {
+    const value = get(name);
+    if (value) source.setSecret(value);
+    return value;
+  };
+
+  // Secrets first: masked before anything else can print them.
+  const appId = get(Input.AppId);
+  const appSecret = secret(Input.AppSecret);
+  const webhookUrl = secret(Input.Webhook);
+  const webhookSecret = secret(Input.WebhookSecret);
+  if (webhookUrl) {
+    // The hook token is the secret part; mask it alone too in case a URL is logged re-encoded.
+    const token = webhookUrl.split('/').pop();
+    if (token && token.length >= 8) source.setSecret(token);
+  }
+
+  const type = oneOf(Input.Type, get(Input.Type) || 'card', MESSAGE_TYPES);
+  const contentText = get(Input.Content);
+  const templateId = get(Input.TemplateId);
+  const templateVariables = get(Input.TemplateVariables);
+
+  const settings: Settings = {
+    app: readApp(appId, appSecret),
+    webhook: webhookUrl
+      ? {
+          url: httpUrl(Input.Webhook, webhookUrl, false),
+          ...(webhookSecret ? { secret: webhookSecret } : {}),
+        }
+      : undefined,
+    baseUrl: readDomain(get(Input.Domain)),
+    recipients: list(get(Input.To)).map(parseRecipient),
+    status: readStatus(get(Input.Status)),
+    title: get(Input.Title) || undefined,
+    message: get(Input.Message) || undefined,
+    fields: lines(get(Input.Fields)).map(parseField),
+    buttons: lines(get(Input.Buttons)).map(parseButton),
+    mentions: list(get(Input.Mention)).map(parseMention),
+    userMap: await readUserMap(get(Input.UserMap)),
+    type,
+    content: contentText ? await parseObject(Input.Content, contentText) : undefined,
+    images: lines(get(Input.Images)),
+    template: templateId
+      ? {
+          id: templateId,
+          version: get(Input.TemplateVersion) || undefined,
+          variables: templateVariables
+            ? await parseObject(Input.TemplateVariables, templateVariables)
+            : {},
+        }
+      : undefined,
+    replyTo: optionalMatch(Input.ReplyTo, get(Input.ReplyTo), MESSAGE_ID, 'a message ID (om_…)'),
+    replyInThread: bool(Input.ReplyInThread, get(Input.ReplyInThread), false),
+    update: optionalMatch(Input.Update, get(Input.Update), MESSAGE_ID, 'a message ID (om_…)'),
+    recall: list(get(Input.Recall)).map((id) =>
+      match(Input.Recall, id, MESSAGE_ID, 'message IDs (om_…), newline or comma separated'),
+    ),
+    key: optionalMatch(Input.Key, get(Input.Key), KEY, KEY_RULE),
+    replace: bool(Input.Replace, get(Input.Replace), false),
+    recallKey: optionalMatch(Input.RecallKey, get(Input.RecallKey), KEY, KEY_RULE),
+    recallWithinSeconds: duration(Input.RecallWithin, get(Input.RecallWithin) || '24h'),
+    needs: await readNeeds(get(Input.Needs)),
+    finish: get(Input.Finish) ? bool(Input.Finish, get(Input.Finish), false) : undefined,
+    failOnError: bool(Input.FailOnError, get(Input.FailOnError), false),
+    retries: integer(Input.Retries, get(Input.Retries) || '3', 0, 10),
+    timeoutMs: Math.round(seconds(Input.Timeout, get(Input.Timeout) || '10', 1, 300) * 1000),
+    dryRun: bool(Input.DryRun, get(Input.DryRun), false),
+    summary: bool(Input.Summary, get(Input.Summary), true),
+  };
+  checkCombination(settings);
+  return settings;
+}
+
+const KEY_RULE =
+  'expected 1–64 letters, digits and . _ : / -, starting with a letter or digit (e.g. deploy-prod)';
+
+function readApp(appId: string, appSecret: string) {
+  if (!appId && !appSecret) return undefined;
+  if (!appId) throw new InputError(Input.AppId, 'is required when app-secret is given');
+  if (!appSecret) throw new InputError(Input.AppSecret, 'is required when app-id is given');
+  if (!/^cli_[A-Za-z0-9]+$/.test(appId)) {
+    throw InputError.invalid(
+      Input.AppId,
+      appId,
+      'expected the App ID from the developer console (cli_…)',
+    );
+  }
+  return { appId, appSecret };
+}
+
+function readDomain(raw: string): string {
+  const name = raw.toLowerCase() || 'feishu';
+  const known = Domains[name];
+  if (known) return known;
+  if (/^https?:\/\//i.test(raw)) return httpUrl(Input.Domain, raw, true);
+  throw InputError.invalid(Input.Domain, raw, 'expected feishu, lark, or an http(s) base URL');
+}
+
+function httpUrl(input: string, raw: string, showValue: boolean): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = new URL('invalid:');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    // The webhook URL is a secret: say what is wrong without repeating it.
+    if (!showValue) throw new InputError(input, 'is not an http(s) URL');
+    throw InputError.invalid(input, raw, 'expected an http(s) URL');
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+function readStatus(raw: string) {
+  if (!raw) return undefined;
+  const status = parseStatus(raw);
+  if (!status) {
+    throw InputError.invalid(
+      Input.Status,
+      raw,
+      `expected one of ${STATUSES.join(', ')} (or GitHub's spellings such as timed_out, neutral, action_required), usually \${{ job.status }}`,
+    );
+  }
+  return status;
+}
+
+/** `to`: one recipient per line; commas also separate, except inside `chat:<name>`. */
+function parseRecipient(raw: string): Recipient {
+  const prefixed = /^(chat|user_id|open_id|union_id|chat_id|email):(.*)$/i.exec(raw);
+  if (prefixed) {
+    const [, prefix = '', rest = ''] = prefixed;
+    const value = rest.trim();
+    if (!value) throw InputError.invalid(Input.To, raw, `nothing follows "${prefix}:"`);
+    if (prefix.toLowerCase() === 'chat') return { kind: 'chat-name', name: value };
+    return { kind: 'id', idType: prefix.toLowerCase() as 'user_id', id: value };
+  }
+  if (CHAT_ID.test(raw)) return { kind: 'id', idType: 'chat_id', id: raw };
+  if (OPEN_ID.test(raw)) return { kind: 'id', idType: 'open_id', id: raw };
+  if (UNION_ID.test(raw)) return { kind: 'id', idType: 'union_id', id: raw };
+  if (EMAIL.test(raw)) return { kind: 'id', idType: 'email', id: raw };
+  throw InputError.invalid(
+    Input.To,
+    raw,
+    'expected a chat ID (oc_…), open_id (ou_…), union_id (on_…), an email address, user_id:<id>, or chat:<group name>',
+  );
+}
+
+function parseMention(raw: string): MentionTarget {
+  const word = raw.toLowerCase();
+  if (word === 'all' || word === 'everyone' || word === '@all') return { kind: 'all' };
+  if (word === 'author') return { kind: 'author' };
+  if (word === 'actor') return { kind: 'actor' };
+  const person = parsePerson(raw);
+  if (person) return person;
+  throw InputError.invalid(
+    Input.Mention,
+    raw,
+    'expected all, author, actor, an open_id (ou_…), user_id:<id>, or an email address',
+  );
+}
+
+function parsePerson(raw: string): FeishuPerson | undefined {
+  if (OPEN_ID.test(raw)) return { kind: 'open_id', id: raw };
+  if (EMAIL.test(raw)) return { kind: 'email', email: raw };
+  const userId = /^user_id:(.+)$/.exec(raw)?.[1]?.trim();
+  if (userId && USER_ID.test(userId)) return { kind: 'user_id', id: userId };
+  return undefined;
+}
+
+async function readUserMap(raw: string): Promise<Record<string, FeishuPerson>> {
+  if (!raw) return {};
+  const entries = await parseObject(Input.UserMap, raw);
+  const map: Record<string, FeishuPerson> = {};
+  for (const [login, target] of Object.entries(entries)) {
+    if (!GITHUB_LOGIN.test(login)) {
+      throw InputError.invalid(Input.UserMap, login, 'keys must be GitHub logins');
+    }
+    const person = typeof target === 'string' ? parsePerson(target.trim()) : undefined;
+    if (!person) {
+      throw InputError.invalid(
+        Input.UserMap,
+        `${login}: ${String(target)}`,
+        'each login maps to an open_id (ou_…), user_id:<id> or an email address',
+      );
+    }
+    // Logins are case-insensitive on GitHub.
+    map[login.toLowerCase()] = person;
+  }
+  return map;
+}
+
+async function readNeeds(raw: string): Promise<NeededJob[]> {
+  if (!raw) return [];
+  const needs = await parseObject(Input.Needs, raw);
+  return Object.entries(needs).map(([name, job]) => {
+    const result = (job as { result?: unknown } | null)?.result;
+    if (typeof result !== 'string') {
+      throw InputError.invalid(
+        Input.Needs,
+        name,
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: it names the expression users write
+        'expected ${{ toJSON(needs) }}: every job needs a "result" string',
+      );
+    }
+    return { name, result };
+  });
+}
+
+function parseField(line: string): Fact {
+  const at = line.indexOf(':');
+  const label = at > 0 ? line.slice(0, at).trim() : '';
+  const value = at > 0 ? line.slice(at + 1).trim() : '';
+  if (!label || !value)
+    throw InputError.invalid(Input.Fields, line, 'expected "Label: value" per line');
+  return { label, value };
+}
+
+function parseButton(line: string): LinkButton {
+  const at = line.lastIndexOf('|');
+  const label = at > 0 ? line.slice(0, at).trim() : '';
+  const url = at > 0 ? line.slice(at + 1).trim() : '';
+  if (!label || !/^https?:\/\/[^\s]+$/i.test(url)) {
+    throw InputError.invalid(Input.Buttons, line, 'expected "Label | https://url" per line');
+  }
+  return { label, url };
+}
+
+function checkCombination(s: Settings): void {
+  const posts = s.recallKey === undefined && (s.recipients.length > 0 || s.webhook !== undefined);
+  if (!posts && !s.update && s.recall.length === 0 && !s.recallKey) {
+    throw new InputError(
+      Input.To,
+      'is required: give `to` (or `webhook`) to send, or `update`, `recall` or `recall-key`',
+    );
+  }
+  if (!s.dryRun && !s.app && !s.webhook) {
+    throw new InputError(
+      Input.AppId,
+      'and app-secret are required (or `webhook` for a custom bot, or dry-run: true to only render)',
+    );
+  }
+  if (s.recallKey && s.recipients.length === 0) {
+    throw new InputError(
+      Input.RecallKey,
+      'needs `to`: the chats whose history is searched for the key',
+    );
+  }
+  if (s.replace && !s.key)
+    throw new InputError(Input.Replace, 'needs `key`: the notices to replace');
+  if (s.recallKey && s.replace) {
+    throw new InputError(
+      Input.RecallKey,
+      'recalls without sending, so it cannot be combined with replace',
+    );
+  }
+  if (!s.status && s.needs.length === 0) s.status = 'info';
+  if (s.type === 'template' && !s.template && !s.content) {
+    throw new InputError(Input.TemplateId, 'is required with type: template');
+  }
+  if (s.type === 'image' && s.images.length === 0 && !s.content) {
+    throw new InputError(Input.Images, 'is required with type: image');
+  }
+  if (s.images.length > 0 && (s.type === 'text' || s.type === 'template')) {
+    throw new InputError(
+      Input.Images,
+      `cannot be shown in a ${s.type} message; use type: card, post or image`,
+    );
+  }
+  if (!s.app && s.webhook && !s.dryRun) {
+    const appOnly: [string, unknown][] = [
+      [Input.Images, s.images.length > 0 ? 'x' : ''],
+      [Input.Update, s.update],
+      [Input.Recall, s.recall.length > 0 ? 'x' : ''],
+      [Input.RecallKey, s.recallKey],
+      [Input.ReplyTo, s.replyTo],
+      [Input.Replace, s.replace ? 'x' : ''],
+    ];
+    for (const [input, given] of appOnly) {
+      if (given) {
+        throw new InputError(
+          input,
+          'needs app credentials (app-id and app-secret): a custom-bot webhook can only post messages',
+        );
+      }
+    }
+  }
+  if (s.recipients.some((r) => r.kind === 'id') && !s.app && !s.dryRun && !s.webhook) {
+    throw new InputError(Input.AppId, 'is required to send to `to`');
+  }
+}
+
+// ---- small parsers, each naming its input in the error ----
+
+/** Newline- or comma-separated values (commas are literal inside `chat:<name>`). */
+function list(raw: string): string[] {
+  return lines(raw).flatMap((line) =>
+    /^chat:/i.test(line)
+      ? [line]
+      : line
+          .split(',')
+          .map((part) => part.trim())
+          .filter(Boolean),
+  );
+}
+
+function lines(raw: string): string[] {
+  return raw
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter(Boolean);
+}
+
+function oneOf<T extends string>(input: string, raw: string, allowed: readonly T[]): T {
+  const value = raw.toLowerCase() as T;
+  if (!allowed.includes(value))
+    throw InputError.invalid(input, raw, `expected one of ${allowed.join(', ')}`);
+  return value;
+}
+
+function bool(input: string, raw: string, fallback: boolean): boolean {
+  if (!raw) return fallback;
+  const value = raw.toLowerCase();
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw InputError.invalid(input, raw, 'expected true or false');
+}
+
+function integer(input: string, raw: string, min: number, max: number): number {
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw InputError.invalid(input, raw, `expected a whole number from ${min} to ${max}`);
+  }
+  return Number(raw);
+}
+
+function seconds(input: string, raw: string, min: number, max: number): number {
+  const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(value >= min && value <= max)) {
+    throw InputError.invalid(input, raw, `expected a number of seconds from ${min} to ${max}`);
+  }
+  return value;
+}
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+function duration(input: string, raw: string): number {
+  const parsed = /^(\d+)\s*([smhd]?)$/i.exec(raw);
+  const total = parsed
+    ? Number(parsed[1]) * (UNIT_SECONDS[(parsed[2] || 's').toLowerCase()] ?? 1)
+    : 0;
+  if (!total || total > MAX_RECALL_WITHIN_SECONDS) {
+    throw InputError.invalid(
+      input,
+      raw,
+      'expected a duration such as 90m, 24h or 7d (at most 30d)',
+    );
+  }
+  return total;
+}
+
+function match(input: string, raw: string, pattern: RegExp, allowed: string): string {
+  if (!pattern.test(raw)) throw InputError.invalid(input, raw, `expected ${allowed}`);
+  return raw;
+}
+
+function optionalMatch(input: string, raw: string, pattern: RegExp, allowed: string) {
+  return raw ? match(input, raw, pattern, allowed) : undefined;
+}

@@ -1,0 +1,181 @@
+/**
+ * The pipeline: inputs -> run context -> images checked -> render -> deliver -> outputs.
+ * run() is the one place that catches: a bad input always fails the step; a delivery
+ * failure warns (and sets `error`) unless fail-on-error is true.
+ */
+import * as core from '@actions/core';
+import { Input, State } from './constants.js';
+import { readRunContext } from './context.js';
+import { type Delivery, type DeliveryDeps, deliver, emptyRecall } from './deliver.js';
+import { describeError, InputError } from './errors.js';
+import { FeishuClient } from './feishu/client.js';
+import { createTransport } from './feishu/http.js';
+import { DEFAULT_POLICY } from './feishu/retry.js';
+import { postWebhook } from './feishu/webhook.js';
+import { type FinishState, finish, shouldFinish } from './finish.js';
+import { findImages } from './images.js';
+import { readSettings } from './inputs.js';
+import { summaryMarkdown, writeOutputs } from './outputs.js';
+import { renderContents } from './render/content.js';
+import { buildNotice } from './render/notice.js';
+import type { Settings } from './settings.js';
+
+export async function run(): Promise<void> {
+  const isPost = core.getState(State.IsPost) === 'true';
+  if (!isPost) core.saveState(State.IsPost, 'true');
+  let failOnError = false;
+  try {
+    const settings = await readSettings({
+      getInput: (name) => core.getInput(name),
+      setSecret: (value) => core.setSecret(value),
+    });
+    failOnError = settings.failOnError;
+    if (isPost) await runPost(settings);
+    else await runMain(settings);
+  } catch (error) {
+    const message = describeError(error);
+    if (error instanceof InputError || failOnError) {
+      core.setFailed(message);
+    } else {
+      core.warning(message);
+      core.setOutput('error', message);
+    }
+    if (error instanceof Error && !(error instanceof InputError)) core.debug(error.stack ?? '');
+  }
+}
+
+async function runMain(settings: Settings): Promise<void> {
+  const ctx = readRunContext();
+  // Every file is checked before any request: a bad image never leaves half a notice.
+  const images = await findImages(settings.images, process.env.GITHUB_WORKSPACE || process.cwd());
+
+  if (settings.dryRun) {
+    const placeholders = images.map((image, i) => ({
+      key: `img_dry_run_${i + 1}`,
+      alt: image.name,
+    }));
+    const notice = buildNotice(settings, ctx, { images: placeholders });
+    const contents = renderContents(settings, notice, !settings.app && !!settings.webhook);
+    const delivery: Delivery = {
+      contents,
+      sent: [],
+      updated: [],
+      imageKeys: [],
+      recall: emptyRecall(),
+      failures: [],
+    };
+    writeOutputs(core, delivery, undefined);
+    core.info(`Dry run: nothing sent. The ${contents[0]?.msgType ?? 'message'} content would be:`);
+    core.info(
+      JSON.stringify(
+        contents.length === 1 ? contents[0]?.content : contents.map((c) => c.content),
+        null,
+        2,
+      ),
+    );
+    await summary(settings, summaryMarkdown(notice, delivery, true));
+    return;
+  }
+
+  const startedAt = Date.now();
+  const deps = connect(settings, settings.retries, settings.timeoutMs);
+  try {
+    const delivery = await deliver(settings, ctx, images, deps);
+    report(settings, delivery);
+    const notice = buildNotice(settings, ctx, {
+      images: delivery.imageKeys.map((key, i) => ({ key, alt: images[i]?.name ?? '' })),
+    });
+    if (shouldFinish(settings, delivery)) {
+      const state: FinishState = {
+        startedAt,
+        messages: delivery.sent.map(({ messageId, chatId }) => ({ messageId, chatId })),
+        updated: delivery.updated,
+        images: delivery.imageKeys.map((key, i) => ({ key, alt: images[i]?.name ?? '' })),
+      };
+      core.saveState(State.Finish, JSON.stringify(state));
+    }
+    const error =
+      delivery.failures.map((f) => `${f.target}: ${f.error.message}`).join('\n') || undefined;
+    writeOutputs(core, delivery, settings.failOnError ? undefined : error);
+    await summary(settings, summaryMarkdown(notice, delivery, false, error));
+    if (error) {
+      if (settings.failOnError) core.setFailed(error);
+      else for (const f of delivery.failures) core.warning(`${f.target}: ${f.error.message}`);
+    }
+  } finally {
+    deps.dispose();
+  }
+}
+
+async function runPost(settings: Settings): Promise<void> {
+  const saved = core.getState(State.Finish);
+  if (!saved || settings.dryRun) return;
+  // Cancelled jobs give the post step seconds: fewer, shorter tries.
+  const deps = connect(settings, Math.min(settings.retries, 2), Math.min(settings.timeoutMs, 5000));
+  try {
+    const outcome = await finish(
+      settings,
+      readRunContext(),
+      JSON.parse(saved) as FinishState,
+      core.getInput(Input.JobStatus),
+      deps,
+    );
+    for (const line of outcome.done) core.info(line);
+    if (outcome.failures.length > 0) {
+      const error = outcome.failures.map((f) => `${f.target}: ${f.error.message}`).join('\n');
+      if (settings.failOnError) core.setFailed(error);
+      else for (const line of error.split('\n')) core.warning(line);
+    }
+  } finally {
+    deps.dispose();
+  }
+}
+
+function connect(
+  settings: Settings,
+  retries: number,
+  timeoutMs: number,
+): DeliveryDeps & { dispose(): void } {
+  const transport = createTransport(timeoutMs);
+  const callContext = {
+    transport,
+    policy: { ...DEFAULT_POLICY, retries },
+    debug: (m: string) => core.debug(m),
+  };
+  const client = settings.app
+    ? new FeishuClient({ ...callContext, baseUrl: settings.baseUrl, ...settings.app })
+    : undefined;
+  // Start the token request now: it overlaps the image checks and module loading.
+  client?.token().catch(() => undefined);
+  const webhook = settings.webhook;
+  return {
+    client,
+    webhook: webhook
+      ? (message) => postWebhook(callContext, webhook.url, webhook.secret, message)
+      : undefined,
+    warning: (m) => core.warning(m),
+    info: (m) => core.info(m),
+    now: Date.now,
+    dispose: () => transport.dispose(),
+  };
+}
+
+function report(settings: Settings, delivery: Delivery): void {
+  for (const id of delivery.updated) core.info(`Updated ${id} in place.`);
+  for (const s of delivery.sent)
+    core.info(`Sent to ${s.target}${s.messageId ? `: ${s.messageId}` : ''}.`);
+  if (delivery.recall.recalled.length > 0)
+    core.info(`Recalled ${delivery.recall.recalled.join(', ')}.`);
+  if (delivery.recall.alreadyGone.length > 0)
+    core.info(`Already recalled or deleted: ${delivery.recall.alreadyGone.join(', ')}.`);
+  if (delivery.recall.tooOld.length > 0) {
+    core.warning(`Past the recall window, left in place: ${delivery.recall.tooOld.join(', ')}.`);
+  }
+  if (settings.type === 'card' && delivery.contents.length > 0)
+    core.debug('Card rendered as card JSON 2.0.');
+}
+
+async function summary(settings: Settings, markdown: string): Promise<void> {
+  if (!settings.summary || !process.env.GITHUB_STEP_SUMMARY) return;
+  await core.summary.addRaw(markdown, true).write();
+}

@@ -1,0 +1,129 @@
+/**
+ * Settings + Notice -> the message content(s) to send, within Feishu's size limits. Pure.
+ * Built-in renderings shrink (with a visible marker) until they fit; the author's own
+ * `content` is never altered beyond what updating needs, and fails if it is too large.
+ */
+import { Input } from '../constants.js';
+import { InputError } from '../errors.js';
+import type { Settings } from '../settings.js';
+import { renderCard } from './card.js';
+import { type Budget, type Notice, scaleBudget } from './model.js';
+import { renderPost, renderText } from './text.js';
+
+export type MsgType = 'interactive' | 'text' | 'post' | 'image';
+
+export interface MessageContent {
+  msgType: MsgType;
+  content: Record<string, unknown>;
+}
+
+export const LIMITS = {
+  /** Card and post content, in UTF-8 bytes of the JSON string. */
+  cardBytes: 30 * 1024,
+  textBytes: 150 * 1024,
+  /** A custom-bot webhook's whole request body. */
+  webhookBodyBytes: 20 * 1024,
+  cardElements: 200,
+} as const;
+
+/** Room left in a webhook body for msg_type, timestamp and sign around the content. */
+const WEBHOOK_ENVELOPE_BYTES = 256;
+
+const SCALES = [1, 0.5, 0.25, 0.12, 0.06, 0.03, 0];
+
+export function byteLength(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value), 'utf8');
+}
+
+export function msgTypeOf(settings: Settings): MsgType {
+  switch (settings.type) {
+    case 'card':
+    case 'template':
+      return 'interactive';
+    default:
+      return settings.type;
+  }
+}
+
+export function limitFor(msgType: MsgType, viaWebhook: boolean): number {
+  const own = msgType === 'text' ? LIMITS.textBytes : LIMITS.cardBytes;
+  return viaWebhook ? Math.min(own, LIMITS.webhookBodyBytes - WEBHOOK_ENVELOPE_BYTES) : own;
+}
+
+/** The content(s) to deliver: one message, or one image message per image for type: image. */
+export function renderContents(
+  settings: Settings,
+  notice: Notice,
+  viaWebhook: boolean,
+): MessageContent[] {
+  const msgType = msgTypeOf(settings);
+  const limit = limitFor(msgType, viaWebhook);
+  if (settings.content) return [{ msgType, content: verbatim(settings.content, msgType, limit) }];
+  switch (settings.type) {
+    case 'image':
+      return notice.images.map((image) => ({
+        msgType: 'image',
+        content: { image_key: image.key },
+      }));
+    case 'template':
+      return [{ msgType, content: template(settings) }];
+    case 'text':
+      return [{ msgType, content: fitWithin((b) => renderText(notice, b), limit) }];
+    case 'post':
+      return [{ msgType, content: fitWithin((b) => renderPost(notice, b), limit) }];
+    case 'card':
+      return [{ msgType, content: fitWithin((b) => renderCard(notice, b), limit) }];
+  }
+}
+
+/** Renders with smaller and smaller budgets until the content is within `limit` bytes. */
+function fitWithin<T>(render: (budget: Budget) => T, limit: number): T {
+  let content = render(scaleBudget(1));
+  for (const scale of SCALES.slice(1)) {
+    if (byteLength(content) <= limit) break;
+    content = render(scaleBudget(scale));
+  }
+  return content;
+}
+
+function template(settings: Settings): Record<string, unknown> {
+  const t = settings.template;
+  if (!t) throw new InputError(Input.TemplateId, 'is required with type: template');
+  return {
+    type: 'template',
+    data: {
+      template_id: t.id,
+      ...(t.version ? { template_version_name: t.version } : {}),
+      template_variable: t.variables,
+    },
+  };
+}
+
+function verbatim(
+  content: Record<string, unknown>,
+  msgType: MsgType,
+  limit: number,
+): Record<string, unknown> {
+  let result = content;
+  // A card 1.0 can only be updated later if it (and its update) say update_multi.
+  if (msgType === 'interactive' && content.schema !== '2.0' && content.type !== 'template') {
+    const config = (content.config ?? {}) as Record<string, unknown>;
+    result = { ...content, config: { ...config, update_multi: true } };
+  }
+  const size = byteLength(result);
+  if (size > limit) {
+    throw new InputError(
+      Input.Content,
+      `is ${size} bytes of JSON; Feishu accepts at most ${limit} bytes for ${msgType} content here`,
+    );
+  }
+  return result;
+}
+
+/** Counts every tagged component of a card (nested ones too): Feishu allows 200. */
+export function countElements(node: unknown): number {
+  if (Array.isArray(node)) return node.reduce((sum: number, item) => sum + countElements(item), 0);
+  if (node === null || typeof node !== 'object') return 0;
+  const own = 'tag' in node && typeof (node as { tag: unknown }).tag === 'string' ? 1 : 0;
+  return Object.values(node).reduce((sum: number, child) => sum + countElements(child), own);
+}

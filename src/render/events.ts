@@ -1,0 +1,290 @@
+/**
+ * The facts a reader needs about the run, chosen per event. Everything read from the
+ * payload is untrusted and goes into Spans as literal text; URLs pass through safeUrl.
+ */
+import type { Payload, RunContext } from '../context.js';
+import type { LinkButton } from '../settings.js';
+import { safeUrl } from './escape.js';
+import type { NoticeFact, NoticeList, Span } from './model.js';
+
+export interface EventFacts {
+  facts: NoticeFact[];
+  lists: NoticeList[];
+  buttons: LinkButton[];
+  /** The GitHub login of whoever wrote the change, when the event names one. */
+  authorLogin?: string;
+}
+
+/** A string (or number) at a dotted path of the payload; undefined for anything else. */
+export function pick(payload: unknown, path: string): string | undefined {
+  let node: unknown = payload;
+  for (const part of path.split('.')) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  if (typeof node === 'string') return node || undefined;
+  if (typeof node === 'number' && Number.isFinite(node)) return String(node);
+  if (typeof node === 'boolean') return String(node);
+  return undefined;
+}
+
+function objectAt(payload: unknown, path: string): Record<string, unknown> | undefined {
+  let node: unknown = payload;
+  for (const part of path.split('.')) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node && typeof node === 'object' && !Array.isArray(node)
+    ? (node as Record<string, unknown>)
+    : undefined;
+}
+
+const text = (value: string): Span => ({ text: value });
+const link = (value: string, href: string | undefined): Span =>
+  href ? { text: value, href } : { text: value };
+const code = (value: string, href?: string): Span => ({
+  text: value,
+  code: true,
+  ...(href ? { href } : {}),
+});
+
+function fact(label: string, ...value: (Span | undefined)[]): NoticeFact | undefined {
+  const spans = value.filter((span): span is Span => span !== undefined && span.text !== '');
+  return spans.length > 0 ? { label, value: spans } : undefined;
+}
+
+function firstLine(message: string | undefined): string | undefined {
+  return message?.split(/\r?\n/, 1)[0]?.trim() || undefined;
+}
+
+function shortSha(sha: string | undefined): string | undefined {
+  return sha && /^[0-9a-f]{7,64}$/i.test(sha) ? sha.slice(0, 7) : undefined;
+}
+
+export function eventFacts(ctx: RunContext): EventFacts {
+  const p = ctx.payload;
+  const repoUrl = ctx.repository ? `${ctx.serverUrl}/${ctx.repository}` : undefined;
+  const result: EventFacts = { facts: [], lists: [], buttons: [] };
+  const add = (...facts: (NoticeFact | undefined)[]) => {
+    for (const f of facts) if (f) result.facts.push(f);
+  };
+  const button = (label: string, url: string | undefined) => {
+    const safe = safeUrl(url);
+    if (safe) result.buttons.push({ label, url: safe });
+  };
+
+  const specific = perEvent(ctx, p);
+  const sha = specific.sha ?? ctx.sha;
+  const commitUrl = repoUrl && shortSha(sha) ? `${repoUrl}/commit/${sha}` : undefined;
+  const headMessage = specific.commitMessage ?? firstLine(pick(p, 'head_commit.message'));
+
+  add(
+    fact('Repository', link(ctx.repository, safeUrl(repoUrl))),
+    fact(ctx.refType === 'tag' ? 'Tag' : 'Branch', code(ctx.refName || ctx.ref)),
+    fact(
+      'Commit',
+      code(shortSha(sha) ?? '', safeUrl(commitUrl)),
+      headMessage ? text(` ${headMessage}`) : undefined,
+    ),
+    ...specific.facts,
+    fact('Actor', text(ctx.actor)),
+    fact('Event', text(ctx.eventName)),
+    fact('Workflow', text(ctx.workflow)),
+    fact('Job', text(ctx.job)),
+    fact(
+      'Run',
+      link(ctx.runNumber ? `#${ctx.runNumber}` : ctx.runId, safeUrl(ctx.runUrl)),
+      ctx.runAttempt !== '1' ? text(` (attempt ${ctx.runAttempt})`) : undefined,
+    ),
+  );
+  result.lists.push(...specific.lists);
+  button('View run', ctx.runUrl);
+  for (const b of specific.buttons) button(b.label, b.url);
+  if (!specific.buttons.some((b) => b.label === 'Commit')) button('Commit', commitUrl);
+  result.authorLogin = specific.authorLogin;
+  return result;
+}
+
+interface Specific {
+  facts: (NoticeFact | undefined)[];
+  lists: NoticeList[];
+  buttons: { label: string; url: string | undefined }[];
+  sha?: string;
+  commitMessage?: string;
+  authorLogin?: string;
+}
+
+function perEvent(ctx: RunContext, p: Payload): Specific {
+  const none: Specific = { facts: [], lists: [], buttons: [] };
+  switch (ctx.eventName) {
+    case 'push':
+      return push(p);
+    case 'pull_request':
+    case 'pull_request_target':
+    case 'pull_request_review':
+    case 'pull_request_review_comment':
+      return pullRequest(p);
+    case 'release':
+      return release(p);
+    case 'workflow_dispatch':
+      return dispatch(p);
+    case 'workflow_run':
+      return workflowRun(p);
+    case 'deployment':
+    case 'deployment_status':
+      return deployment(p);
+    case 'schedule':
+      return { ...none, facts: [fact('Schedule', code(pick(p, 'schedule') ?? ''))] };
+    case 'merge_group':
+      return {
+        ...none,
+        sha: pick(p, 'merge_group.head_sha'),
+        commitMessage: firstLine(pick(p, 'merge_group.head_commit.message')),
+        facts: [
+          fact(
+            'Merge queue',
+            code(pick(p, 'merge_group.base_ref')?.replace(/^refs\/heads\//, '') ?? ''),
+          ),
+        ],
+      };
+    case 'issues':
+    case 'issue_comment':
+      return {
+        ...none,
+        facts: [
+          fact(
+            'Issue',
+            link(
+              `#${pick(p, 'issue.number') ?? ''} ${pick(p, 'issue.title') ?? ''}`.trim(),
+              safeUrl(pick(p, 'issue.html_url')),
+            ),
+          ),
+        ],
+        authorLogin: pick(p, 'issue.user.login'),
+      };
+    default:
+      return none;
+  }
+}
+
+function push(p: Payload): Specific {
+  const commits = Array.isArray(p.commits) ? (p.commits as unknown[]) : [];
+  const compare = pick(p, 'compare');
+  const list: NoticeList = {
+    title: 'Commits',
+    total: commits.length,
+    items: commits.map((c) => ({
+      spans: [
+        code(shortSha(pick(c, 'id')) ?? '', safeUrl(pick(c, 'url'))),
+        text(` ${firstLine(pick(c, 'message')) ?? ''}`),
+        ...(pick(c, 'author.name') ? [text(` — ${pick(c, 'author.name')}`)] : []),
+      ],
+    })),
+  };
+  return {
+    facts: [
+      commits.length > 1
+        ? fact('Commits', link(String(commits.length), safeUrl(compare)))
+        : undefined,
+      pick(p, 'forced') === 'true' ? fact('Force push', text('yes')) : undefined,
+    ],
+    lists: commits.length > 1 ? [list] : [],
+    buttons: commits.length > 1 ? [{ label: 'Compare', url: compare }] : [],
+    authorLogin: pick(p, 'head_commit.author.username') ?? pick(p, 'pusher.name'),
+  };
+}
+
+function pullRequest(p: Payload): Specific {
+  const number = pick(p, 'pull_request.number') ?? pick(p, 'number');
+  const url = safeUrl(pick(p, 'pull_request.html_url'));
+  const base = pick(p, 'pull_request.base.ref');
+  const head = pick(p, 'pull_request.head.label') ?? pick(p, 'pull_request.head.ref');
+  const merged = pick(p, 'pull_request.merged') === 'true';
+  return {
+    facts: [
+      fact(
+        'Pull request',
+        link(`#${number ?? '?'}`, url),
+        text(` ${pick(p, 'pull_request.title') ?? ''}`),
+      ),
+      fact('Author', text(pick(p, 'pull_request.user.login') ?? '')),
+      base && head ? fact('Merge', code(base), text(' ← '), code(head)) : undefined,
+      fact('Action', text(merged ? 'merged' : (pick(p, 'action') ?? ''))),
+    ],
+    lists: [],
+    buttons: [{ label: 'Pull request', url }],
+    sha: pick(p, 'pull_request.head.sha'),
+    authorLogin: pick(p, 'pull_request.user.login'),
+  };
+}
+
+function release(p: Payload): Specific {
+  const url = safeUrl(pick(p, 'release.html_url'));
+  return {
+    facts: [
+      fact('Release', link(pick(p, 'release.name') ?? pick(p, 'release.tag_name') ?? '', url)),
+      fact('Tag', code(pick(p, 'release.tag_name') ?? '')),
+      pick(p, 'release.prerelease') === 'true' ? fact('Pre-release', text('yes')) : undefined,
+    ],
+    lists: [],
+    buttons: [{ label: 'Release', url }],
+    authorLogin: pick(p, 'release.author.login'),
+  };
+}
+
+function dispatch(p: Payload): Specific {
+  const inputs = objectAt(p, 'inputs') ?? {};
+  const items = Object.entries(inputs)
+    .filter(([, v]) => v !== null && typeof v !== 'object')
+    .map(([k, v]) => ({ spans: [code(k), text(`: ${String(v)}`)] }));
+  return {
+    facts: [],
+    lists: items.length > 0 ? [{ title: 'Inputs', items, total: items.length }] : [],
+    buttons: [],
+  };
+}
+
+function workflowRun(p: Payload): Specific {
+  const url = safeUrl(pick(p, 'workflow_run.html_url'));
+  return {
+    facts: [
+      fact(
+        'Triggered by',
+        link(pick(p, 'workflow_run.name') ?? '', url),
+        text(pick(p, 'workflow_run.run_number') ? ` #${pick(p, 'workflow_run.run_number')}` : ''),
+      ),
+      fact(
+        'Conclusion',
+        text(pick(p, 'workflow_run.conclusion') ?? pick(p, 'workflow_run.status') ?? ''),
+      ),
+    ],
+    lists: [],
+    buttons: [{ label: 'Triggering run', url }],
+    sha: pick(p, 'workflow_run.head_sha'),
+    commitMessage: firstLine(pick(p, 'workflow_run.head_commit.message')),
+    authorLogin: pick(p, 'workflow_run.actor.login'),
+  };
+}
+
+function deployment(p: Payload): Specific {
+  const target = safeUrl(
+    pick(p, 'deployment_status.environment_url') ?? pick(p, 'deployment_status.target_url'),
+  );
+  return {
+    facts: [
+      fact(
+        'Environment',
+        code(pick(p, 'deployment.environment') ?? pick(p, 'deployment_status.environment') ?? ''),
+      ),
+      fact('State', text(pick(p, 'deployment_status.state') ?? '')),
+      fact(
+        'Description',
+        text(pick(p, 'deployment_status.description') ?? pick(p, 'deployment.description') ?? ''),
+      ),
+    ],
+    lists: [],
+    buttons: [{ label: 'Environment', url: target }],
+    sha: pick(p, 'deployment.sha'),
+    authorLogin: pick(p, 'deployment.creator.login'),
+  };
+}

@@ -1,0 +1,125 @@
+/** Settings + run context (+ what delivery learned, e.g. image keys) -> a Notice. Pure. */
+import type { RunContext } from '../context.js';
+import type { FeishuPerson, MentionTarget, NeededJob, Settings } from '../settings.js';
+import { parseStatus, STATUS_LOOK, type Status } from '../status.js';
+import { eventFacts } from './events.js';
+import { keyMarker, type Mention, type Notice, type NoticeFact, type NoticeList } from './model.js';
+
+export interface NoticeExtras {
+  /** Uploaded images, in input order. */
+  images?: { key: string; alt: string }[];
+  /** The status to show instead of the settings' (the post step's final status). */
+  status?: Status;
+  /** How long the job ran since the first notice, shown when finishing it. */
+  durationMs?: number;
+}
+
+export function buildNotice(
+  settings: Settings,
+  ctx: RunContext,
+  extras: NoticeExtras = {},
+): Notice {
+  const status = extras.status ?? settings.status ?? statusFromNeeds(settings.needs);
+  const look = STATUS_LOOK[status];
+  const event = eventFacts(ctx);
+  const workflow = ctx.workflow || 'Workflow';
+  const title = settings.title
+    ? `${look.icon} ${settings.title}`
+    : `${look.icon} ${workflow} ${look.phrase}${ctx.repository ? ` · ${ctx.repository}` : ''}`;
+  const subtitle = [look.label, ctx.repository, ctx.refName].filter(Boolean).join(' · ');
+
+  const facts: NoticeFact[] = [];
+  if (extras.durationMs !== undefined) {
+    facts.push({ label: 'Duration', value: [{ text: formatDuration(extras.durationMs) }] });
+  }
+  facts.push(...event.facts);
+  for (const field of settings.fields) {
+    facts.push({ label: field.label, value: [{ text: field.value, markdown: true }] });
+  }
+
+  const lists: NoticeList[] = [];
+  if (settings.needs.length > 0) lists.push(jobsList(settings.needs));
+  lists.push(...event.lists);
+
+  return {
+    status,
+    title,
+    subtitle,
+    message: settings.message,
+    facts,
+    lists,
+    images: extras.images ?? [],
+    mentions: resolveMentions(
+      settings.mentions,
+      settings.userMap,
+      event.authorLogin ?? ctx.actor,
+      ctx.actor,
+    ),
+    buttons: [...event.buttons, ...settings.buttons],
+    footer: footer(settings.key, ctx),
+  };
+}
+
+/** failure if any needed job failed, else cancelled if any was cancelled, else success. */
+export function statusFromNeeds(needs: NeededJob[]): Status {
+  const results = needs.map((job) => parseStatus(job.result));
+  if (results.includes('failure')) return 'failure';
+  if (results.includes('cancelled')) return 'cancelled';
+  return 'success';
+}
+
+function jobsList(needs: NeededJob[]): NoticeList {
+  return {
+    title: 'Jobs',
+    total: needs.length,
+    items: needs.map((job) => {
+      const status = parseStatus(job.result);
+      const icon = status ? STATUS_LOOK[status].icon : '❔';
+      return {
+        spans: [{ text: `${icon} ` }, { text: job.name, code: true }, { text: ` ${job.result}` }],
+      };
+    }),
+  };
+}
+
+function resolveMentions(
+  targets: MentionTarget[],
+  userMap: Record<string, FeishuPerson>,
+  authorLogin: string,
+  actorLogin: string,
+): Mention[] {
+  const mentions: Mention[] = [];
+  const person = (login: string): Mention | undefined => {
+    if (!login) return undefined;
+    return userMap[login.toLowerCase()] ?? { kind: 'name', name: login };
+  };
+  for (const target of targets) {
+    const resolved =
+      target.kind === 'author'
+        ? person(authorLogin)
+        : target.kind === 'actor'
+          ? person(actorLogin)
+          : target;
+    if (resolved && !mentions.some((m) => JSON.stringify(m) === JSON.stringify(resolved))) {
+      mentions.push(resolved);
+    }
+  }
+  return mentions;
+}
+
+function footer(key: string | undefined, ctx: RunContext): string {
+  const parts = ['feishu-notify'];
+  if (ctx.runNumber) parts.push(`run #${ctx.runNumber}`);
+  if (key) parts.push(keyMarker(key));
+  return parts.join(' · ');
+}
+
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  if (h > 0) return `${h}h ${m}m ${s}s`;
+  if (m > 0) return `${m}m ${s}s`;
+  return `${s}s`;
+}

@@ -1,0 +1,100 @@
+import type { Status } from './status.js';
+
+/** How Feishu names the kind of ID in `receive_id`. */
+export type ReceiveIdType = 'chat_id' | 'open_id' | 'union_id' | 'user_id' | 'email';
+
+export type Recipient =
+  | { kind: 'id'; idType: ReceiveIdType; id: string }
+  /** A group the bot is in, by its exact name; resolved through the chat list. */
+  | { kind: 'chat-name'; name: string };
+
+/** Someone a notice mentions; `author`/`actor` are resolved from the run with the user map. */
+export type MentionTarget =
+  | { kind: 'all' }
+  | { kind: 'open_id'; id: string }
+  | { kind: 'user_id'; id: string }
+  | { kind: 'email'; email: string }
+  | { kind: 'author' }
+  | { kind: 'actor' };
+
+/** A GitHub login mapped to the Feishu account it mentions. */
+export type FeishuPerson = Exclude<MentionTarget, { kind: 'all' | 'author' | 'actor' }>;
+
+export type MessageType = 'card' | 'text' | 'post' | 'image' | 'template';
+
+export interface Fact {
+  label: string;
+  value: string;
+}
+
+export interface LinkButton {
+  label: string;
+  url: string;
+}
+
+export interface NeededJob {
+  name: string;
+  result: string;
+}
+
+export interface AppCredentials {
+  appId: string;
+  appSecret: string;
+}
+
+export interface WebhookTarget {
+  url: string;
+  secret?: string;
+}
+
+export interface TemplateSettings {
+  id: string;
+  version?: string;
+  variables: Record<string, unknown>;
+}
+
+/** Everything the action was asked to do, read and validated once (see inputs.ts). */
+export interface Settings {
+  app?: AppCredentials;
+  webhook?: WebhookTarget;
+  /** API base URL without a trailing slash. */
+  baseUrl: string;
+  recipients: Recipient[];
+  /** Undefined only when it is to be derived from `needs`. */
+  status?: Status;
+  title?: string;
+  message?: string;
+  fields: Fact[];
+  buttons: LinkButton[];
+  mentions: MentionTarget[];
+  userMap: Record<string, FeishuPerson>;
+  type: MessageType;
+  /** Verbatim message content (the `content` input), already parsed. */
+  content?: Record<string, unknown>;
+  images: string[];
+  template?: TemplateSettings;
+  replyTo?: string;
+  replyInThread: boolean;
+  update?: string;
+  recall: string[];
+  key?: string;
+  replace: boolean;
+  recallKey?: string;
+  recallWithinSeconds: number;
+  needs: NeededJob[];
+  /** true / false when given; undefined = finish in the post step when the card is in progress. */
+  finish?: boolean;
+  failOnError: boolean;
+  retries: number;
+  timeoutMs: number;
+  dryRun: boolean;
+  summary: boolean;
+}
+
+/** Whether this run posts a new notice (as opposed to only updating or recalling). */
+export function sends(settings: Settings): boolean {
+  return (
+    settings.recallKey === undefined &&
+    (settings.recipients.length > 0 || settings.webhook !== undefined)
+  );
+}

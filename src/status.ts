@@ -1,0 +1,82 @@
+/** The statuses a card can show. GitHub's many spellings are folded into these. */
+export const STATUSES = [
+  'success',
+  'failure',
+  'cancelled',
+  'skipped',
+  'in_progress',
+  'warning',
+  'info',
+] as const;
+export type Status = (typeof STATUSES)[number];
+
+/**
+ * GitHub's spellings (job.status, check conclusions, deployment states, workflow_run
+ * conclusions) and common synonyms, lower-cased with '-' and ' ' read as '_'.
+ */
+const ALIASES: Record<string, Status> = {
+  succeeded: 'success',
+  successful: 'success',
+  passed: 'success',
+  ok: 'success',
+  completed: 'success',
+  failed: 'failure',
+  fail: 'failure',
+  error: 'failure',
+  errored: 'failure',
+  timed_out: 'failure',
+  startup_failure: 'failure',
+  canceled: 'cancelled',
+  cancel: 'cancelled',
+  skip: 'skipped',
+  stale: 'skipped',
+  inactive: 'skipped',
+  queued: 'in_progress',
+  pending: 'in_progress',
+  waiting: 'in_progress',
+  requested: 'in_progress',
+  running: 'in_progress',
+  started: 'in_progress',
+  in_progress: 'in_progress',
+  progress: 'in_progress',
+  action_required: 'warning',
+  warn: 'warning',
+  neutral: 'info',
+  notice: 'info',
+};
+
+export function parseStatus(raw: string): Status | undefined {
+  const key = raw
+    .trim()
+    .toLowerCase()
+    .replace(/[-\s]+/g, '_');
+  if ((STATUSES as readonly string[]).includes(key)) return key as Status;
+  return ALIASES[key];
+}
+
+export const STATUS_SPELLINGS = [...STATUSES, ...Object.keys(ALIASES)];
+
+export interface StatusLook {
+  icon: string;
+  /** Card header template colour. */
+  color: string;
+  /** Follows the workflow name in a default title: "Deploy succeeded". */
+  phrase: string;
+  /** Short label for tags and text: "Succeeded". */
+  label: string;
+}
+
+export const STATUS_LOOK: Record<Status, StatusLook> = {
+  success: { icon: '✅', color: 'green', phrase: 'succeeded', label: 'Succeeded' },
+  failure: { icon: '❌', color: 'red', phrase: 'failed', label: 'Failed' },
+  cancelled: { icon: '⏹️', color: 'grey', phrase: 'was cancelled', label: 'Cancelled' },
+  skipped: { icon: '⏭️', color: 'grey', phrase: 'was skipped', label: 'Skipped' },
+  in_progress: { icon: '⏳', color: 'blue', phrase: 'in progress', label: 'In progress' },
+  warning: { icon: '⚠️', color: 'orange', phrase: 'needs attention', label: 'Warning' },
+  info: { icon: 'ℹ️', color: 'wathet', phrase: 'update', label: 'Info' },
+};
+
+/** A status that will not change by itself: the post step has nothing to finish. */
+export function isFinal(status: Status): boolean {
+  return status !== 'in_progress';
+}

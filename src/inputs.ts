@@ -25,14 +25,14 @@ export interface InputSource {
 }
 
 const MESSAGE_TYPES: readonly MessageType[] = ['card', 'text', 'post', 'image', 'template'];
-const OPEN_ID = /^ou_[A-Za-z0-9]+$/;
-const UNION_ID = /^on_[A-Za-z0-9]+$/;
-const CHAT_ID = /^oc_[A-Za-z0-9]+$/;
+const OPEN_ID = /^ou_[A-Za-z0-9_-]+$/;
+const UNION_ID = /^on_[A-Za-z0-9_-]+$/;
+const CHAT_ID = /^oc_[A-Za-z0-9_-]+$/;
 const USER_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const MESSAGE_ID = /^om_[A-Za-z0-9_-]+$/;
 const EMAIL = /^[^\s@<>"'`()[\]{},;:]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
 const KEY = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/;
-const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}|\[bot\])*$/;
+const GITHUB_LOGIN = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}(\[bot\])?$/;
 const MAX_RECALL_WITHIN_SECONDS = 30 * 24 * 3600;
 
 export async function readSettings(source: InputSource): Promise<Settings> {
@@ -117,7 +117,7 @@ function readApp(appId: string, appSecret: string) {
   if (!appId && !appSecret) return undefined;
   if (!appId) throw new InputError(Input.AppId, 'is required when app-secret is given');
   if (!appSecret) throw new InputError(Input.AppSecret, 'is required when app-id is given');
-  if (!/^cli_[A-Za-z0-9]+$/.test(appId)) {
+  if (!/^cli_[A-Za-z0-9_]+$/.test(appId)) {
     throw InputError.invalid(
       Input.AppId,
       appId,

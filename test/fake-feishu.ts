@@ -2,7 +2,7 @@
 //
 // Used by end-to-end tests that spawn `node dist/index.js`, by fault-injection tests and by a
 // benchmark run with tsx, so it depends on node:http and node:crypto only (no vitest import).
-// Behaviour follows /work/shared/feishu-api-notes.md; where the real API is not documented the
+// Behaviour follows the project's API notes (feishu-api-notes.md); where the real API is not documented the
 // choice made here is noted in a comment.
 
 import { createHash, createHmac, randomBytes } from 'node:crypto';

@@ -39,7 +39,11 @@ export interface RunResult {
 }
 
 /** Default GitHub context: a push to acme/shop main. */
-export function githubEnv(eventName: string, eventPath: string, workspace: string): Record<string, string> {
+export function githubEnv(
+  eventName: string,
+  eventPath: string,
+  workspace: string,
+): Record<string, string> {
   return {
     GITHUB_ACTIONS: 'true',
     GITHUB_EVENT_NAME: eventName,
@@ -81,12 +85,21 @@ export function parseCommandFile(text: string): Record<string, string> {
 
 export async function runAction(options: RunOptions = {}): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'feishu-notify-e2e-'));
-  const files = { output: join(dir, 'output'), state: join(dir, 'state'), summary: join(dir, 'summary'), event: join(dir, 'event.json') };
+  const files = {
+    output: join(dir, 'output'),
+    state: join(dir, 'state'),
+    summary: join(dir, 'summary'),
+    event: join(dir, 'event.json'),
+  };
   for (const f of [files.output, files.state, files.summary]) writeFileSync(f, '');
   const event = options.event ?? 'push';
-  const payload = typeof event === 'string' ? readFileSync(join(FIXTURES, `${event}.json`), 'utf8') : JSON.stringify(event);
+  const payload =
+    typeof event === 'string'
+      ? readFileSync(join(FIXTURES, `${event}.json`), 'utf8')
+      : JSON.stringify(event);
   writeFileSync(files.event, payload);
-  const eventName = options.eventName ?? (typeof event === 'string' ? event.replace(/\..*$/, '') : 'push');
+  const eventName =
+    options.eventName ?? (typeof event === 'string' ? event.replace(/\..*$/, '') : 'push');
 
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
@@ -98,11 +111,15 @@ export async function runAction(options: RunOptions = {}): Promise<RunResult> {
     'INPUT_JOB-STATUS': '',
     ...options.env,
   };
-  for (const [name, value] of Object.entries(options.inputs ?? {})) env[`INPUT_${name.toUpperCase()}`] = value;
+  for (const [name, value] of Object.entries(options.inputs ?? {}))
+    env[`INPUT_${name.toUpperCase()}`] = value;
   for (const [name, value] of Object.entries(options.state ?? {})) env[`STATE_${name}`] = value;
 
   const started = Date.now();
-  const child = spawn(NODE, [options.entry ?? join(ROOT, 'dist/index.js')], { env, cwd: options.workspace ?? dir });
+  const child = spawn(NODE, [options.entry ?? join(ROOT, 'dist/index.js')], {
+    env,
+    cwd: options.workspace ?? dir,
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => {
@@ -114,7 +131,11 @@ export async function runAction(options: RunOptions = {}): Promise<RunResult> {
   const code = await new Promise<number | null>((done, fail) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      fail(new Error(`action did not exit within ${options.timeoutMs ?? 20000} ms\n${stdout}\n${stderr}`));
+      fail(
+        new Error(
+          `action did not exit within ${options.timeoutMs ?? 20000} ms\n${stdout}\n${stderr}`,
+        ),
+      );
     }, options.timeoutMs ?? 20000);
     child.on('exit', (c) => {
       clearTimeout(timer);

@@ -15,6 +15,7 @@ import type {
   Recipient,
   Settings,
 } from './settings.js';
+import { sends } from './settings.js';
 import { parseStatus, STATUSES } from './status.js';
 import { parseObject } from './structured.js';
 
@@ -265,8 +266,7 @@ function parseButton(line: string): LinkButton {
 }
 
 function checkCombination(s: Settings): void {
-  const posts = s.recallKey === undefined && (s.recipients.length > 0 || s.webhook !== undefined);
-  if (!posts && !s.update && s.recall.length === 0 && !s.recallKey) {
+  if (!sends(s) && !s.update && s.recall.length === 0 && !s.recallKey) {
     throw new InputError(
       Input.To,
       'is required: give `to` (or `webhook`) to send, or `update`, `recall` or `recall-key`',

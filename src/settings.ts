@@ -95,6 +95,8 @@ export interface Settings {
 export function sends(settings: Settings): boolean {
   return (
     settings.recallKey === undefined &&
-    (settings.recipients.length > 0 || settings.webhook !== undefined)
+    (settings.recipients.length > 0 ||
+      settings.webhook !== undefined ||
+      settings.replyTo !== undefined)
   );
 }

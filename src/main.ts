@@ -3,8 +3,7 @@
  * run() is the one place that catches: a bad input always fails the step; a delivery
  * failure warns (and sets `error`) unless fail-on-error is true.
  */
-import * as core from '@actions/core';
-import { Input, State } from './constants.js';
+import { Input, Output, State } from './constants.js';
 import { readRunContext } from './context.js';
 import { type Delivery, type DeliveryDeps, deliver, emptyRecall } from './deliver.js';
 import { describeError, InputError } from './errors.js';
@@ -18,16 +17,17 @@ import { readSettings } from './inputs.js';
 import { summaryMarkdown, writeOutputs } from './outputs.js';
 import { renderContents } from './render/content.js';
 import { buildNotice } from './render/notice.js';
+import { runner } from './runner.js';
 import type { Settings } from './settings.js';
 
 export async function run(): Promise<void> {
-  const isPost = core.getState(State.IsPost) === 'true';
-  if (!isPost) core.saveState(State.IsPost, 'true');
+  const isPost = runner.getState(State.IsPost) === 'true';
+  if (!isPost) runner.saveState(State.IsPost, 'true');
   let failOnError = false;
   try {
     const settings = await readSettings({
-      getInput: (name) => core.getInput(name),
-      setSecret: (value) => core.setSecret(value),
+      getInput: (name) => runner.getInput(name),
+      setSecret: (value) => runner.setSecret(value),
     });
     failOnError = settings.failOnError;
     if (isPost) await runPost(settings);
@@ -35,12 +35,12 @@ export async function run(): Promise<void> {
   } catch (error) {
     const message = describeError(error);
     if (error instanceof InputError || failOnError) {
-      core.setFailed(message);
+      runner.setFailed(message);
     } else {
-      core.warning(message);
-      core.setOutput('error', message);
+      runner.warning(message);
+      runner.setOutput(Output.Error, message);
     }
-    if (error instanceof Error && !(error instanceof InputError)) core.debug(error.stack ?? '');
+    if (error instanceof Error && !(error instanceof InputError)) runner.debug(error.stack ?? '');
   }
 }
 
@@ -64,16 +64,18 @@ async function runMain(settings: Settings): Promise<void> {
       recall: emptyRecall(),
       failures: [],
     };
-    writeOutputs(core, delivery, undefined);
-    core.info(`Dry run: nothing sent. The ${contents[0]?.msgType ?? 'message'} content would be:`);
-    core.info(
+    writeOutputs(runner, delivery, undefined);
+    runner.info(
+      `Dry run: nothing sent. The ${contents[0]?.msgType ?? 'message'} content would be:`,
+    );
+    runner.info(
       JSON.stringify(
         contents.length === 1 ? contents[0]?.content : contents.map((c) => c.content),
         null,
         2,
       ),
     );
-    await summary(settings, summaryMarkdown(notice, delivery, true));
+    summary(settings, summaryMarkdown(notice, delivery, true));
     return;
   }
 
@@ -92,15 +94,15 @@ async function runMain(settings: Settings): Promise<void> {
         updated: delivery.updated,
         images: delivery.imageKeys.map((key, i) => ({ key, alt: images[i]?.name ?? '' })),
       };
-      core.saveState(State.Finish, JSON.stringify(state));
+      runner.saveState(State.Finish, JSON.stringify(state));
     }
     const error =
       delivery.failures.map((f) => `${f.target}: ${f.error.message}`).join('\n') || undefined;
-    writeOutputs(core, delivery, settings.failOnError ? undefined : error);
-    await summary(settings, summaryMarkdown(notice, delivery, false, error));
+    writeOutputs(runner, delivery, settings.failOnError ? undefined : error);
+    summary(settings, summaryMarkdown(notice, delivery, false, error));
     if (error) {
-      if (settings.failOnError) core.setFailed(error);
-      else for (const f of delivery.failures) core.warning(`${f.target}: ${f.error.message}`);
+      if (settings.failOnError) runner.setFailed(error);
+      else for (const f of delivery.failures) runner.warning(`${f.target}: ${f.error.message}`);
     }
   } finally {
     deps.dispose();
@@ -108,7 +110,7 @@ async function runMain(settings: Settings): Promise<void> {
 }
 
 async function runPost(settings: Settings): Promise<void> {
-  const saved = core.getState(State.Finish);
+  const saved = runner.getState(State.Finish);
   if (!saved || settings.dryRun) return;
   // Cancelled jobs give the post step seconds: fewer, shorter tries.
   const deps = connect(settings, Math.min(settings.retries, 2), Math.min(settings.timeoutMs, 5000));
@@ -117,14 +119,14 @@ async function runPost(settings: Settings): Promise<void> {
       settings,
       readRunContext(),
       JSON.parse(saved) as FinishState,
-      core.getInput(Input.JobStatus),
+      runner.getInput(Input.JobStatus),
       deps,
     );
-    for (const line of outcome.done) core.info(line);
+    for (const line of outcome.done) runner.info(line);
     if (outcome.failures.length > 0) {
       const error = outcome.failures.map((f) => `${f.target}: ${f.error.message}`).join('\n');
-      if (settings.failOnError) core.setFailed(error);
-      else for (const line of error.split('\n')) core.warning(line);
+      if (settings.failOnError) runner.setFailed(error);
+      else for (const line of error.split('\n')) runner.warning(line);
     }
   } finally {
     deps.dispose();
@@ -140,7 +142,7 @@ function connect(
   const callContext = {
     transport,
     policy: { ...DEFAULT_POLICY, retries },
-    debug: (m: string) => core.debug(m),
+    debug: (m: string) => runner.debug(m),
   };
   const client = settings.app
     ? new FeishuClient({ ...callContext, baseUrl: settings.baseUrl, ...settings.app })
@@ -153,29 +155,28 @@ function connect(
     webhook: webhook
       ? (message) => postWebhook(callContext, webhook.url, webhook.secret, message)
       : undefined,
-    warning: (m) => core.warning(m),
-    info: (m) => core.info(m),
+    warning: (m) => runner.warning(m),
+    info: (m) => runner.info(m),
     now: Date.now,
     dispose: () => transport.dispose(),
   };
 }
 
 function report(settings: Settings, delivery: Delivery): void {
-  for (const id of delivery.updated) core.info(`Updated ${id} in place.`);
+  for (const id of delivery.updated) runner.info(`Updated ${id} in place.`);
   for (const s of delivery.sent)
-    core.info(`Sent to ${s.target}${s.messageId ? `: ${s.messageId}` : ''}.`);
+    runner.info(`Sent to ${s.target}${s.messageId ? `: ${s.messageId}` : ''}.`);
   if (delivery.recall.recalled.length > 0)
-    core.info(`Recalled ${delivery.recall.recalled.join(', ')}.`);
+    runner.info(`Recalled ${delivery.recall.recalled.join(', ')}.`);
   if (delivery.recall.alreadyGone.length > 0)
-    core.info(`Already recalled or deleted: ${delivery.recall.alreadyGone.join(', ')}.`);
+    runner.info(`Already recalled or deleted: ${delivery.recall.alreadyGone.join(', ')}.`);
   if (delivery.recall.tooOld.length > 0) {
-    core.warning(`Past the recall window, left in place: ${delivery.recall.tooOld.join(', ')}.`);
+    runner.warning(`Past the recall window, left in place: ${delivery.recall.tooOld.join(', ')}.`);
   }
   if (settings.type === 'card' && delivery.contents.length > 0)
-    core.debug('Card rendered as card JSON 2.0.');
+    runner.debug('Card rendered as card JSON 2.0.');
 }
 
-async function summary(settings: Settings, markdown: string): Promise<void> {
-  if (!settings.summary || !process.env.GITHUB_STEP_SUMMARY) return;
-  await core.summary.addRaw(markdown, true).write();
+function summary(settings: Settings, markdown: string): void {
+  if (settings.summary) runner.appendSummary(markdown);
 }

@@ -35,6 +35,9 @@ const EMAIL = /^[^\s@<>"'`()[\]{},;:]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
 const KEY = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/;
 const GITHUB_LOGIN = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}(\[bot\])?$/;
 const MAX_RECALL_WITHIN_SECONDS = 30 * 24 * 3600;
+/** Bounds that keep a card within Feishu's 200 elements and 30 KB whatever else it holds. */
+const MAX_FIELDS = 50;
+const MAX_BUTTONS = 20;
 
 export async function readSettings(source: InputSource): Promise<Settings> {
   const get = (name: string) => source.getInput(name);
@@ -73,8 +76,8 @@ export async function readSettings(source: InputSource): Promise<Settings> {
     status: readStatus(get(Input.Status)),
     title: get(Input.Title) || undefined,
     message: get(Input.Message) || undefined,
-    fields: lines(get(Input.Fields)).map(parseField),
-    buttons: lines(get(Input.Buttons)).map(parseButton),
+    fields: atMost(Input.Fields, lines(get(Input.Fields)), MAX_FIELDS).map(parseField),
+    buttons: atMost(Input.Buttons, lines(get(Input.Buttons)), MAX_BUTTONS).map(parseButton),
     mentions: list(get(Input.Mention)).map(parseMention),
     userMap: await readUserMap(get(Input.UserMap)),
     type,
@@ -347,6 +350,11 @@ function lines(raw: string): string[] {
     .split(/\r?\n/)
     .map((line) => line.trim())
     .filter(Boolean);
+}
+
+function atMost(input: string, items: string[], max: number): string[] {
+  if (items.length > max) throw new InputError(input, `has ${items.length} lines; at most ${max} are allowed`);
+  return items;
 }
 
 function oneOf<T extends string>(input: string, raw: string, allowed: readonly T[]): T {

@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { parse } from 'yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { type FakeFeishu, startFakeFeishu } from './fake-feishu.js';
 import { githubEnv, NODE, parseCommandFile, ROOT, runAction } from './helpers/run-action.js';
 
@@ -20,8 +20,10 @@ afterEach(async () => {
 const app = () => ({ 'app-id': 'cli_test_app', 'app-secret': 'test-secret', domain: fake.url });
 const CHAT = 'oc_test_chat';
 const live = () => fake.messages(CHAT).filter((m) => !m.deleted);
-const cardOf = (id: string) => JSON.parse(fake.messages().find((m) => m.message_id === id)?.content ?? '{}');
-const deletes = () => fake.requests.filter((r) => r.method === 'DELETE').map((r) => r.path.split('/').pop());
+const cardOf = (id: string) =>
+  JSON.parse(fake.messages().find((m) => m.message_id === id)?.content ?? '{}');
+const deletes = () =>
+  fake.requests.filter((r) => r.method === 'DELETE').map((r) => r.path.split('/').pop());
 
 /** A card in the shape our footer gives, for seeding history with others' messages. */
 function cardWithFooter(footer: string): string {
@@ -34,7 +36,9 @@ function cardWithFooter(footer: string): string {
 
 describe('update in place', () => {
   it('turns an in-progress card green with no new message', async () => {
-    const first = await runAction({ inputs: { ...app(), to: CHAT, status: 'in_progress', finish: 'false' } });
+    const first = await runAction({
+      inputs: { ...app(), to: CHAT, status: 'in_progress', finish: 'false' },
+    });
     const id = first.outputs['message-id'] ?? '';
     expect(cardOf(id).header.template).toBe('blue');
     const second = await runAction({ inputs: { ...app(), update: id, status: 'success' } });
@@ -47,10 +51,14 @@ describe('update in place', () => {
   });
 
   it('sends a new message when the card is gone, and says so', async () => {
-    const first = await runAction({ inputs: { ...app(), to: CHAT, status: 'in_progress', finish: 'false' } });
+    const first = await runAction({
+      inputs: { ...app(), to: CHAT, status: 'in_progress', finish: 'false' },
+    });
     const id = first.outputs['message-id'] ?? '';
     await runAction({ inputs: { ...app(), recall: id } });
-    const second = await runAction({ inputs: { ...app(), update: id, to: CHAT, status: 'failure' } });
+    const second = await runAction({
+      inputs: { ...app(), update: id, to: CHAT, status: 'failure' },
+    });
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/::warning::Could not update om_\w+.*new message/);
     const [fresh] = live();
@@ -60,7 +68,9 @@ describe('update in place', () => {
   });
 
   it('adds update_multi to a card 1.0 given as content, so it can be updated later', async () => {
-    const content = JSON.stringify({ elements: [{ tag: 'div', text: { tag: 'plain_text', content: 'v1' } }] });
+    const content = JSON.stringify({
+      elements: [{ tag: 'div', text: { tag: 'plain_text', content: 'v1' } }],
+    });
     const run = await runAction({ inputs: { ...app(), to: CHAT, content } });
     expect(run.code).toBe(0);
     expect(JSON.parse(live()[0]?.content ?? '{}').config.update_multi).toBe(true);
@@ -89,7 +99,9 @@ describe('recall', () => {
       content: '{"text":"hi"}',
       sender: { id: 'ou_someone', id_type: 'open_id', sender_type: 'user' },
     });
-    const run = await runAction({ inputs: { ...app(), recall: theirs.message_id, 'fail-on-error': 'true' } });
+    const run = await runAction({
+      inputs: { ...app(), recall: theirs.message_id, 'fail-on-error': 'true' },
+    });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/::error::.*230026.*only the bot's own messages can be recalled/);
   });
@@ -114,7 +126,9 @@ describe('keys: replace and recall-key', () => {
     });
 
     const before = fake.requests.length;
-    const latest = await runAction({ inputs: { ...app(), to: CHAT, key: 'deploy-prod', replace: 'true' } });
+    const latest = await runAction({
+      inputs: { ...app(), to: CHAT, key: 'deploy-prod', replace: 'true' },
+    });
     expect(latest.code, latest.stdout).toBe(0);
     const latestId = latest.outputs['message-id'] ?? '';
     expect(JSON.parse(latest.outputs.recalled ?? '[]')).toEqual([earlierId]);
@@ -126,8 +140,12 @@ describe('keys: replace and recall-key', () => {
     expect(liveIds).not.toContain(earlierId);
     // The scan began only after the send was confirmed.
     const ofThisRun = fake.requests.slice(before);
-    const sent = ofThisRun.findIndex((r) => r.method === 'POST' && r.path === '/open-apis/im/v1/messages');
-    const firstScan = ofThisRun.findIndex((r) => r.method === 'GET' && r.path === '/open-apis/im/v1/messages');
+    const sent = ofThisRun.findIndex(
+      (r) => r.method === 'POST' && r.path === '/open-apis/im/v1/messages',
+    );
+    const firstScan = ofThisRun.findIndex(
+      (r) => r.method === 'GET' && r.path === '/open-apis/im/v1/messages',
+    );
     expect(sent).toBeGreaterThanOrEqual(0);
     expect(firstScan).toBeGreaterThan(sent);
     // The card's footer shows the key.
@@ -146,21 +164,37 @@ describe('keys: replace and recall-key', () => {
     expect(run.code, run.stdout).toBe(0);
     expect(JSON.parse(run.outputs.recalled ?? '[]')).toEqual([recent.outputs['message-id']]);
     expect(deletes()).not.toContain(old.message_id);
-    expect(fake.messages().filter((m) => !m.deleted).map((m) => m.message_id)).toEqual([old.message_id]);
+    expect(
+      fake
+        .messages()
+        .filter((m) => !m.deleted)
+        .map((m) => m.message_id),
+    ).toEqual([old.message_id]);
     // Nothing was sent by the recall-key run.
     expect(fake.messages()).toHaveLength(2);
-    const scan = fake.requests.findLast((r) => r.method === 'GET' && r.path === '/open-apis/im/v1/messages');
+    const scan = fake.requests.findLast(
+      (r) => r.method === 'GET' && r.path === '/open-apis/im/v1/messages',
+    );
     expect(Number(scan?.query.start_time)).toBeGreaterThan(Date.now() / 1000 - 24 * 3600 - 60);
   });
 
   it('follows history pages to find an older notice of the key', async () => {
     const earlier = await runAction({ inputs: { ...app(), to: CHAT, key: 'nightly' } });
     for (let i = 0; i < 70; i++) {
-      fake.addMessage({ chat_id: CHAT, msg_type: 'text', content: JSON.stringify({ text: `chatter ${i}` }), sender: { id: 'ou_x', id_type: 'open_id', sender_type: 'user' } });
+      fake.addMessage({
+        chat_id: CHAT,
+        msg_type: 'text',
+        content: JSON.stringify({ text: `chatter ${i}` }),
+        sender: { id: 'ou_x', id_type: 'open_id', sender_type: 'user' },
+      });
     }
-    const run = await runAction({ inputs: { ...app(), to: CHAT, key: 'nightly', replace: 'true' } });
+    const run = await runAction({
+      inputs: { ...app(), to: CHAT, key: 'nightly', replace: 'true' },
+    });
     expect(JSON.parse(run.outputs.recalled ?? '[]')).toEqual([earlier.outputs['message-id']]);
-    const pages = fake.requests.filter((r) => r.method === 'GET' && r.path === '/open-apis/im/v1/messages');
+    const pages = fake.requests.filter(
+      (r) => r.method === 'GET' && r.path === '/open-apis/im/v1/messages',
+    );
     expect(pages.length).toBe(2);
     expect(pages[1]?.query.page_token).toBeTruthy();
     expect(pages[0]?.query.page_size).toBe('50');
@@ -188,16 +222,26 @@ describe('needs and mentions', () => {
 
   it('mention: author with a user map mentions the mapped user; an unmapped one is plain text', async () => {
     const mapped = await runAction({
-      inputs: { ...app(), to: CHAT, status: 'failure', mention: 'author', 'user-map': 'monalisa: ou_mona\noctocat: cat@acme.dev' },
+      inputs: {
+        ...app(),
+        to: CHAT,
+        status: 'failure',
+        mention: 'author',
+        'user-map': 'monalisa: ou_mona\noctocat: cat@acme.dev',
+      },
     });
     expect(mapped.code, mapped.stdout).toBe(0);
     expect(live()[0]?.content).toContain('<at id=ou_mona></at>');
-    const unmapped = await runAction({ inputs: { ...app(), to: CHAT, mention: 'author', 'user-map': '{"someone": "ou_x"}' } });
+    const unmapped = await runAction({
+      inputs: { ...app(), to: CHAT, mention: 'author', 'user-map': '{"someone": "ou_x"}' },
+    });
     expect(unmapped.code).toBe(0);
     const text = live()[1]?.content ?? '';
     expect(text).toContain('@monalisa');
     expect(text).not.toContain('<at');
-    const asText = await runAction({ inputs: { ...app(), to: CHAT, type: 'text', mention: 'actor', 'user-map': 'octocat: ou_cat' } });
+    const asText = await runAction({
+      inputs: { ...app(), to: CHAT, type: 'text', mention: 'actor', 'user-map': 'octocat: ou_cat' },
+    });
     expect(asText.code).toBe(0);
     expect(JSON.parse(live()[2]?.content ?? '{}').text).toContain('<at user_id="ou_cat"></at>');
   });
@@ -220,7 +264,10 @@ describe('the composite recall step', () => {
       GITHUB_ACTION_PATH: join(ROOT, 'recall'),
     };
     for (const [name, value] of Object.entries(step.env as Record<string, string>)) {
-      env[name] = value.replace(/\$\{\{\s*inputs\.([\w-]+)\s*\}\}/g, (_, input: string) => inputs[input] ?? action.inputs[input]?.default ?? '');
+      env[name] = value.replace(
+        /\$\{\{\s*inputs\.([\w-]+)\s*\}\}/g,
+        (_, input: string) => inputs[input] ?? action.inputs[input]?.default ?? '',
+      );
     }
     const { stdout } = await promisify(execFile)('bash', ['-e', '-c', step.run], { env });
     return { stdout, outputs: parseCommandFile(readFileSync(output, 'utf8')) };
@@ -234,7 +281,13 @@ describe('the composite recall step', () => {
   it('recalls a notice by ID', async () => {
     const sent = await runAction({ inputs: { ...app(), to: CHAT } });
     const id = sent.outputs['message-id'] ?? '';
-    const run = await runComposite({ 'app-id': 'cli_test_app', 'app-secret': 'test-secret', domain: fake.url, 'message-ids': id, to: CHAT });
+    const run = await runComposite({
+      'app-id': 'cli_test_app',
+      'app-secret': 'test-secret',
+      domain: fake.url,
+      'message-ids': id,
+      to: CHAT,
+    });
     expect(JSON.parse(run.outputs.recalled ?? '[]')).toEqual([id]);
     expect(live()).toHaveLength(0);
     // `to` without `key` sent nothing.
@@ -243,7 +296,13 @@ describe('the composite recall step', () => {
 
   it('recalls the notices of a key', async () => {
     const sent = await runAction({ inputs: { ...app(), to: CHAT, key: 'deploy-prod' } });
-    const run = await runComposite({ 'app-id': 'cli_test_app', 'app-secret': 'test-secret', domain: fake.url, to: CHAT, key: 'deploy-prod' });
+    const run = await runComposite({
+      'app-id': 'cli_test_app',
+      'app-secret': 'test-secret',
+      domain: fake.url,
+      to: CHAT,
+      key: 'deploy-prod',
+    });
     expect(JSON.parse(run.outputs.recalled ?? '[]')).toEqual([sent.outputs['message-id']]);
   });
 });

@@ -19,6 +19,7 @@ export interface CheckedImage extends ImageFile {
   format: string;
 }
 
+const BMP_DIB_SIZES = new Set([12, 40, 52, 56, 64, 108, 124]);
 const HEIF_BRANDS = new Set(['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'mif1', 'msf1']);
 
 /** The image format named by a file's first bytes, or undefined. */
@@ -29,7 +30,15 @@ export function sniffImageFormat(head: Buffer): string | undefined {
     return 'png';
   if (ascii(0, 6) === 'GIF87a' || ascii(0, 6) === 'GIF89a') return 'gif';
   if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'webp';
-  if (ascii(0, 2) === 'BM' && head.length >= 14) return 'bmp';
+  // "BM" alone starts plenty of text; a BMP also has zeroed reserved bytes and a known DIB header size.
+  if (
+    ascii(0, 2) === 'BM' &&
+    head.length >= 18 &&
+    head.readUInt32LE(6) === 0 &&
+    BMP_DIB_SIZES.has(head.readUInt32LE(14))
+  ) {
+    return 'bmp';
+  }
   if (head.subarray(0, 4).equals(Buffer.from([0, 0, 1, 0]))) return 'ico';
   if (ascii(0, 4) === 'II*\u0000' || ascii(0, 4) === 'MM\u0000*') return 'tiff';
   if (ascii(4, 8) === 'ftyp' && HEIF_BRANDS.has(ascii(8, 12))) return 'heic';
@@ -78,9 +87,9 @@ async function checkImage(path: string, workspace: string): Promise<CheckedImage
     );
   }
   const handle = await open(path, 'r');
-  const head = Buffer.alloc(16);
+  const head = Buffer.alloc(32);
   try {
-    await handle.read(head, 0, 16, 0);
+    await handle.read(head, 0, 32, 0);
   } finally {
     await handle.close();
   }

@@ -1,3 +1,4 @@
 import { run } from './main.js';
 
-await run();
+// run() catches everything itself and sets the exit code; nothing is left to await here.
+void run();

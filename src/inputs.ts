@@ -32,12 +32,20 @@ const CHAT_ID = /^oc_[A-Za-z0-9_-]+$/;
 const USER_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const MESSAGE_ID = /^om_[A-Za-z0-9_-]+$/;
 const EMAIL = /^[^\s@<>"'`()[\]{},;:]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
+const PREFIXED_SHAPES: Record<string, RegExp> = {
+  user_id: USER_ID,
+  open_id: OPEN_ID,
+  union_id: UNION_ID,
+  chat_id: CHAT_ID,
+  email: EMAIL,
+};
 const KEY = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/;
 const GITHUB_LOGIN = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}(\[bot\])?$/;
 const MAX_RECALL_WITHIN_SECONDS = 30 * 24 * 3600;
 /** Bounds that keep a card within Feishu's 200 elements and 30 KB whatever else it holds. */
 const MAX_FIELDS = 50;
 const MAX_BUTTONS = 20;
+const MAX_MENTIONS = 50;
 
 export async function readSettings(source: InputSource): Promise<Settings> {
   const get = (name: string) => source.getInput(name);
@@ -78,7 +86,7 @@ export async function readSettings(source: InputSource): Promise<Settings> {
     message: get(Input.Message) || undefined,
     fields: atMost(Input.Fields, lines(get(Input.Fields)), MAX_FIELDS).map(parseField),
     buttons: atMost(Input.Buttons, lines(get(Input.Buttons)), MAX_BUTTONS).map(parseButton),
-    mentions: list(get(Input.Mention)).map(parseMention),
+    mentions: atMost(Input.Mention, list(get(Input.Mention)), MAX_MENTIONS).map(parseMention),
     userMap: await readUserMap(get(Input.UserMap)),
     type,
     content: contentText ? await parseObject(Input.Content, contentText) : undefined,
@@ -133,7 +141,7 @@ function readApp(appId: string, appSecret: string) {
 
 function readDomain(raw: string): string {
   const name = raw.toLowerCase() || 'feishu';
-  const known = Domains[name];
+  const known = Object.hasOwn(Domains, name) ? Domains[name] : undefined;
   if (known) return known;
   if (/^https?:\/\//i.test(raw)) return httpUrl(Input.Domain, raw, true);
   throw InputError.invalid(Input.Domain, raw, 'expected feishu, lark, or an http(s) base URL');
@@ -174,8 +182,17 @@ function parseRecipient(raw: string): Recipient {
     const [, prefix = '', rest = ''] = prefixed;
     const value = rest.trim();
     if (!value) throw InputError.invalid(Input.To, raw, `nothing follows "${prefix}:"`);
-    if (prefix.toLowerCase() === 'chat') return { kind: 'chat-name', name: value };
-    return { kind: 'id', idType: prefix.toLowerCase() as 'user_id', id: value };
+    const kind = prefix.toLowerCase();
+    if (kind === 'chat') return { kind: 'chat-name', name: value };
+    const shape = PREFIXED_SHAPES[kind];
+    if (shape && !shape.test(value)) {
+      throw InputError.invalid(
+        Input.To,
+        raw,
+        `the value after "${prefix}:" is not a valid ${kind}`,
+      );
+    }
+    return { kind: 'id', idType: kind as 'user_id', id: value };
   }
   if (CHAT_ID.test(raw)) return { kind: 'id', idType: 'chat_id', id: raw };
   if (OPEN_ID.test(raw)) return { kind: 'id', idType: 'open_id', id: raw };
@@ -222,7 +239,7 @@ async function readUserMap(raw: string): Promise<Record<string, FeishuPerson>> {
     if (!person) {
       throw InputError.invalid(
         Input.UserMap,
-        `${login}: ${String(target)}`,
+        `${login}: ${typeof target === 'string' ? target : JSON.stringify(target)}`,
         'each login maps to an open_id (ou_…), user_id:<id> or an email address',
       );
     }
@@ -326,8 +343,11 @@ function checkCombination(s: Settings): void {
       }
     }
   }
-  if (s.recipients.some((r) => r.kind === 'id') && !s.app && !s.dryRun && !s.webhook) {
-    throw new InputError(Input.AppId, 'is required to send to `to`');
+  if (s.recipients.length > 0 && !s.app && !s.dryRun) {
+    throw new InputError(
+      Input.AppId,
+      'and app-secret are required to send to `to` (a webhook posts only to its own chat)',
+    );
   }
 }
 
@@ -353,7 +373,8 @@ function lines(raw: string): string[] {
 }
 
 function atMost(input: string, items: string[], max: number): string[] {
-  if (items.length > max) throw new InputError(input, `has ${items.length} lines; at most ${max} are allowed`);
+  if (items.length > max)
+    throw new InputError(input, `has ${items.length} entries; at most ${max} are allowed`);
   return items;
 }
 

@@ -51,7 +51,8 @@ export function parseStatus(raw: string): Status | undefined {
     .toLowerCase()
     .replace(/[-\s]+/g, '_');
   if ((STATUSES as readonly string[]).includes(key)) return key as Status;
-  return ALIASES[key];
+  // Own keys only: 'constructor' or '__proto__' must not read Object.prototype.
+  return Object.hasOwn(ALIASES, key) ? ALIASES[key] : undefined;
 }
 
 export const STATUS_SPELLINGS = [...STATUSES, ...Object.keys(ALIASES)];

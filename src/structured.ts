@@ -17,7 +17,7 @@ export async function parseStructured(input: string, text: string): Promise<unkn
     const meantAsJson = /^\s*[[{]/.test(text);
     const detail = meantAsJson
       ? `JSON: ${(jsonError as Error).message}`
-      : `YAML: ${problem.message.split('\n')[0]}`;
+      : `YAML: ${problem.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`;
     const where = problem.linePos?.[0];
     const position = where && !meantAsJson ? ` at line ${where.line}, column ${where.col}` : '';
     throw new InputError(input, `is not valid JSON or YAML${position}: ${detail}`);

@@ -13,7 +13,7 @@ import {
   TOKEN_CODES,
 } from './errors.js';
 import type { HttpRequest, HttpResponse, Transport } from './http.js';
-import { backoffDelay, type RetryPolicy } from './retry.js';
+import { backoffDelay, type RetryPolicy, throttleDelay } from './retry.js';
 
 export interface CallContext {
   transport: Transport;
@@ -76,12 +76,11 @@ export async function call(
     const retryable = throttled || response.status >= 500 || (!body && response.status === 0);
     if (retryable && canRetry) {
       const reset = Number(header(response, 'x-ogw-ratelimit-reset'));
-      const wait = backoffDelay(
-        attempt,
-        ctx.policy,
-        throttled && reset >= 0 ? reset : undefined,
-        ctx.random,
-      );
+      const wait = !throttled
+        ? backoffDelay(attempt, ctx.policy, undefined, ctx.random)
+        : reset >= 0
+          ? backoffDelay(attempt, ctx.policy, reset, ctx.random)
+          : throttleDelay(attempt, ctx.policy, ctx.random);
       await sleep(wait);
       continue;
     }

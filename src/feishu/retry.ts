@@ -5,14 +5,23 @@ export interface RetryPolicy {
   retries: number;
   baseDelayMs: number;
   maxDelayMs: number;
-  /** Longest wait honoured from a rate-limit reset header. */
+  /** Longest wait honoured from a rate-limit reset header, and the cap of any throttled wait. */
   maxRateLimitWaitMs: number;
+  /**
+   * First wait after "slow down" without a reset time (230020, 11232, a bare 429): about one
+   * rate-limit window. Default THROTTLE_BASE_MS.
+   */
+  throttleBaseMs?: number;
 }
+
+/** Feishu's per-chat limit (5 messages per second) is counted over a one-second window. */
+export const THROTTLE_BASE_MS = 1000;
 
 export const DEFAULT_POLICY: Omit<RetryPolicy, 'retries'> = {
   baseDelayMs: 400,
   maxDelayMs: 5000,
   maxRateLimitWaitMs: 10_000,
+  throttleBaseMs: THROTTLE_BASE_MS,
 };
 
 /**
@@ -31,6 +40,26 @@ export function backoffDelay(
   }
   const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
   return Math.floor(cap / 2 + random() * (cap / 2));
+}
+
+/**
+ * Delay before retry number `attempt` after a "slow down" answer that names no reset time.
+ *
+ * The short network backoff above is wrong here: a chat takes 5 messages a second from all
+ * bots together, so twenty matrix legs finishing at once need about four seconds between
+ * them, and retries spread over well under a second all land in the same full window (they
+ * were lost: 5 of 20 in a test). So the spread starts at about one window and doubles, and
+ * is drawn from most of that range (not its top half only) so that the legs that collided
+ * fan out: 0.75–2 s, 1.5–4 s, 3–8 s, then capped by maxRateLimitWaitMs.
+ */
+export function throttleDelay(
+  attempt: number,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number {
+  const base = policy.throttleBaseMs ?? THROTTLE_BASE_MS;
+  const cap = Math.min(policy.maxRateLimitWaitMs, base * 2 ** (attempt + 1));
+  return Math.floor(cap * (0.375 + 0.625 * random()));
 }
 
 /** The longest a call can take: every attempt timing out plus the longest waits between them. */

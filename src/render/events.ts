@@ -66,7 +66,12 @@ export function eventFacts(ctx: RunContext): EventFacts {
   const repoUrl = ctx.repository ? `${ctx.serverUrl}/${ctx.repository}` : undefined;
   const result: EventFacts = { facts: [], lists: [], buttons: [] };
   const add = (...facts: (NoticeFact | undefined)[]) => {
-    for (const f of facts) if (f) result.facts.push(f);
+    for (const f of facts) {
+      // One line per label: a release's own Tag says what the generic ref line would repeat.
+      const same = result.facts.findIndex((existing) => existing.label === f?.label);
+      if (f && same >= 0) result.facts[same] = f;
+      else if (f) result.facts.push(f);
+    }
   };
   const button = (label: string, url: string | undefined) => {
     const safe = safeUrl(url);

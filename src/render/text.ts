@@ -36,7 +36,8 @@ function mentionInText(mention: Mention): string {
 export function renderText(notice: Notice, budget: Budget): { text: string } {
   const lines = [inertText(notice.title, 200)];
   if (notice.message) lines.push(clip(notice.message, budget.messageChars));
-  for (const fact of notice.facts) lines.push(`${fact.label}: ${spansToText(fact.value, budget)}`);
+  for (const fact of notice.facts)
+    lines.push(`${inertText(fact.label, 60)}: ${spansToText(fact.value, budget)}`);
   for (const list of notice.lists) lines.push(...listLines(list, budget));
   for (const button of notice.buttons) lines.push(`${button.label}: ${button.url}`);
   if (notice.mentions.length > 0) lines.push(notice.mentions.map(mentionInText).join(' '));
@@ -74,7 +75,10 @@ export function renderPost(notice: Notice, budget: Budget): Record<string, unkno
   if (notice.message)
     paragraphs.push([{ tag: 'md', text: clip(notice.message, budget.messageChars) }]);
   for (const fact of notice.facts) {
-    paragraphs.push([{ tag: 'text', text: `${fact.label}: ` }, ...spansToPost(fact.value, budget)]);
+    paragraphs.push([
+      { tag: 'text', text: `${inertText(fact.label, 60)}: ` },
+      ...spansToPost(fact.value, budget),
+    ]);
   }
   for (const list of notice.lists) {
     paragraphs.push(...listLines(list, budget).map((line) => [{ tag: 'text', text: line }]));

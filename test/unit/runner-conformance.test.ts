@@ -67,12 +67,14 @@ afterEach(() => {
 
 describe('runner matches @actions/core', () => {
   it('outputs and state', async () => {
-    const ours = await capture(() =>
-      VALUES.forEach((v, i) => (runner.setOutput(`o${i}`, v), runner.saveState(`s${i}`, v))),
-    );
-    const theirs = await capture(() =>
-      VALUES.forEach((v, i) => (core.setOutput(`o${i}`, v), core.saveState(`s${i}`, v))),
-    );
+    const writeAll = (impl: Pick<typeof runner, 'setOutput' | 'saveState'>) => () => {
+      for (const [i, v] of VALUES.entries()) {
+        impl.setOutput(`o${i}`, v);
+        impl.saveState(`s${i}`, v);
+      }
+    };
+    const ours = await capture(writeAll(runner));
+    const theirs = await capture(writeAll(core));
     expect(ours.output).toEqual(theirs.output);
     expect(ours.state).toEqual(theirs.state);
     expect(Object.values(ours.output)).toEqual(VALUES);

@@ -1,0 +1,173 @@
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FeishuClient } from '../../src/feishu/client.js';
+import type { FeishuError } from '../../src/feishu/errors.js';
+import { createTransport, type Transport } from '../../src/feishu/http.js';
+import { DEFAULT_POLICY } from '../../src/feishu/retry.js';
+import {
+  findKeyedMessages,
+  flattenContent,
+  recallByKey,
+  recallMessages,
+} from '../../src/recall.js';
+import { keyMarker } from '../../src/render/model.js';
+
+const BASE = 'https://open.feishu.test';
+const APP = 'cli_test';
+const NOW_S = 1_764_000_000;
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => nock.cleanAll());
+afterAll(() => nock.enableNetConnect());
+
+let transports: Transport[] = [];
+afterEach(() => {
+  for (const t of transports) t.dispose();
+  transports = [];
+});
+
+function client(): FeishuClient {
+  const transport = createTransport(2000);
+  transports.push(transport);
+  nock(BASE)
+    .post('/open-apis/auth/v3/tenant_access_token/internal')
+    .reply(200, { code: 0, tenant_access_token: 't-1', expire: 7200 });
+  return new FeishuClient({
+    baseUrl: BASE,
+    appId: APP,
+    appSecret: 's',
+    transport,
+    policy: { retries: 0, ...DEFAULT_POLICY },
+    debug: () => {},
+    sleep: async () => {},
+  });
+}
+
+/** A card as history shows it: a flattened view, not the card JSON that was sent. */
+function flattened(title: string, footer: string): string {
+  return JSON.stringify({
+    title,
+    elements: [[{ tag: 'text', text: 'Repository: acme/shop' }], [{ tag: 'text', text: footer }]],
+  });
+}
+
+function item(
+  id: string,
+  content: string,
+  options: { sender?: string; type?: string; deleted?: boolean; ageS?: number } = {},
+) {
+  return {
+    message_id: id,
+    msg_type: 'interactive',
+    create_time: String((NOW_S - (options.ageS ?? 60)) * 1000),
+    deleted: options.deleted ?? false,
+    sender: { id: options.sender ?? APP, id_type: 'app_id', sender_type: options.type ?? 'app' },
+    body: { content },
+  };
+}
+
+function history(chatId: string, items: unknown[]) {
+  nock(BASE)
+    .get('/open-apis/im/v1/messages')
+    .query((q) => q.container_id === chatId)
+    .reply(200, { code: 0, data: { items, has_more: false } });
+}
+
+const footer = (key: string) => `feishu-notify · run #42 · ${keyMarker(key)}`;
+
+describe('flattenContent', () => {
+  it('gathers every string of a flattened card', () => {
+    const flat = flattenContent(flattened('✅ Deploy succeeded', footer('deploy-prod')));
+    expect(flat).toContain('✅ Deploy succeeded');
+    expect(flat).toContain('key «deploy-prod»');
+  });
+
+  it('returns text that is not JSON as it is', () => {
+    expect(flattenContent('plain words')).toBe('plain words');
+  });
+});
+
+describe('findKeyedMessages', () => {
+  it("finds only this bot's live messages with exactly this key, inside the window", async () => {
+    history('oc_1', [
+      item('om_match', flattened('t', footer('deploy-prod'))),
+      item('om_other_key', flattened('t', footer('deploy-prod-eu'))),
+      item('om_prefix', flattened('t', footer('deploy'))),
+      item('om_other_bot', flattened('t', footer('deploy-prod')), { sender: 'cli_other' }),
+      item('om_user', flattened('t', footer('deploy-prod')), { sender: 'ou_x', type: 'user' }),
+      item('om_deleted', flattened('t', footer('deploy-prod')), { deleted: true }),
+      item('om_kept', flattened('t', footer('deploy-prod'))),
+      item('om_too_old', flattened('t', footer('deploy-prod')), { ageS: 7200 }),
+      item('om_text', JSON.stringify({ text: `quoting ${footer('deploy-prod')}` }), {
+        type: 'user',
+        sender: 'ou_y',
+      }),
+    ]);
+    const found = await findKeyedMessages(client(), 'oc_1', {
+      key: 'deploy-prod',
+      appId: APP,
+      since: NOW_S - 3600,
+      keep: new Set(['om_kept']),
+    });
+    expect(found).toEqual(['om_match']);
+  });
+});
+
+describe('recallMessages', () => {
+  it('sorts outcomes: recalled, already gone, too old, failed', async () => {
+    const c = client();
+    const answer = (id: string, status: number, body: object) =>
+      nock(BASE).delete(`/open-apis/im/v1/messages/${id}`).reply(status, body);
+    answer('om_ok', 200, { code: 0, msg: 'success' });
+    answer('om_gone', 400, { code: 230011, msg: 'The message was withdrawn.' });
+    answer('om_gone2', 400, {
+      code: 230110,
+      msg: 'Action unavailable as the message has been deleted.',
+    });
+    answer('om_old', 400, { code: 230009, msg: 'Exceeded the time limit for recalling.' });
+    answer('om_theirs', 400, { code: 230026, msg: 'No permission to recall this message.' });
+    const outcome = await recallMessages(c, [
+      'om_ok',
+      'om_gone',
+      'om_gone2',
+      'om_old',
+      'om_theirs',
+      'om_ok',
+    ]);
+    expect(outcome.recalled).toEqual(['om_ok']);
+    expect(outcome.alreadyGone).toEqual(['om_gone', 'om_gone2']);
+    expect(outcome.tooOld).toEqual(['om_old']);
+    expect(outcome.failures).toHaveLength(1);
+    expect(outcome.failures[0]?.target).toBe('recall om_theirs');
+    const error = outcome.failures[0]?.error as FeishuError;
+    expect(error.code).toBe(230026);
+    expect(error.hint).toMatch(/own messages/);
+  });
+});
+
+describe('recallByKey', () => {
+  it('recalls the keyed notices of every chat, and reports a chat it cannot read', async () => {
+    const c = client();
+    history('oc_1', [item('om_a', flattened('t', footer('k1')))]);
+    history('oc_2', [item('om_b', flattened('t', footer('k1')))]);
+    nock(BASE)
+      .get('/open-apis/im/v1/messages')
+      .query((q) => q.container_id === 'oc_3')
+      .reply(400, {
+        code: 99991672,
+        msg: 'Access denied. One of the following scopes is required: [im:message.group_msg].',
+      });
+    nock(BASE).delete('/open-apis/im/v1/messages/om_a').reply(200, { code: 0 });
+    nock(BASE).delete('/open-apis/im/v1/messages/om_b').reply(200, { code: 0 });
+    const outcome = await recallByKey(c, ['oc_1', 'oc_2', 'oc_3'], {
+      key: 'k1',
+      appId: APP,
+      since: NOW_S - 3600,
+      keep: new Set(),
+    });
+    expect(outcome.recalled.sort()).toEqual(['om_a', 'om_b']);
+    expect(outcome.failures).toHaveLength(1);
+    expect(outcome.failures[0]?.target).toBe('history of oc_3');
+    expect(outcome.failures[0]?.error.message).toContain('im:message.group_msg');
+  });
+});

@@ -258,7 +258,7 @@ describe('more message kinds', () => {
     });
     expect(run.code, run.stdout).toBe(0);
     const reply = fake.requests.find((r) => r.path === `/open-apis/im/v1/messages/${parent}/reply`);
-    expect((reply?.body as { reply_in_thread: boolean }).reply_in_thread).toBe(true);
+    expect(reply?.body).toMatchObject({ reply_in_thread: true });
     const stored = fake.messages('oc_test_chat')[1];
     expect(stored?.parent_id).toBe(parent);
     expect(run.outputs['message-id']).toBe(stored?.message_id);
@@ -343,10 +343,9 @@ describe('custom-bot webhooks', () => {
     });
     expect(both.code, both.stdout).toBe(0);
     expect(uploads()).toHaveLength(1);
-    const card = (
-      fake.webhookMessages(HOOK)[0]?.body as { card: { body: { elements: { tag: string }[] } } }
-    ).card;
-    expect(card.body.elements.some((e) => e.tag === 'img')).toBe(true);
+    const [hook] = fake.webhookMessages(HOOK);
+    const body = hook?.body as { card: { body: { elements: { tag: string }[] } } } | undefined;
+    expect(body?.card.body.elements.some((e) => e.tag === 'img')).toBe(true);
   });
 
   it.each(['update', 'recall', 'reply-to'])(

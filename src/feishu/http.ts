@@ -42,7 +42,15 @@ const USER_AGENT = 'feishu-notify (GitHub Action)';
 export function createTransport(timeoutMs: number): Transport {
   let client: Promise<HttpClient> | undefined;
   // The socket timeout ends a silent connection; the deadline below also ends a trickling one.
-  const options = { keepAlive: true, allowRetries: false, socketTimeout: timeoutMs };
+  // No redirects: http-client would replay the request, body included, to wherever a 3xx
+  // points (only Authorization is dropped across hosts), so a redirecting `domain` would get
+  // the app secret from the token request. The API never redirects; a 3xx is an error here.
+  const options = {
+    keepAlive: true,
+    allowRetries: false,
+    allowRedirects: false,
+    socketTimeout: timeoutMs,
+  };
   const getClient = () => {
     client ??= import('@actions/http-client').then(
       ({ HttpClient }) => new HttpClient(USER_AGENT, [], options),

@@ -240,7 +240,7 @@ function release(p: Payload): Specific {
 function dispatch(p: Payload): Specific {
   const inputs = objectAt(p, 'inputs') ?? {};
   const items = Object.entries(inputs)
-    .filter(([, v]) => v !== null && typeof v !== 'object')
+    .filter(([, v]) => v !== null && v !== '' && typeof v !== 'object')
     .map(([k, v]) => ({ spans: [code(k), text(`: ${String(v)}`)] }));
   return {
     facts: [],

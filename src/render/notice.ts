@@ -26,7 +26,14 @@ export function buildNotice(
   const title = settings.title
     ? `${look.icon} ${settings.title}`
     : `${look.icon} ${workflow} ${look.phrase}${ctx.repository ? ` · ${ctx.repository}` : ''}`;
-  const subtitle = [look.label, ctx.repository, ctx.refName].filter(Boolean).join(' · ');
+  // The tag shows the status and a default title the repository: the subtitle adds where and which run.
+  const subtitle = [
+    settings.title ? ctx.repository : '',
+    ctx.refName,
+    ctx.runNumber ? `run #${ctx.runNumber}` : '',
+  ]
+    .filter(Boolean)
+    .join(' · ');
 
   const facts: NoticeFact[] = [];
   if (extras.durationMs !== undefined) {

@@ -297,7 +297,7 @@ describe('header', () => {
     const card = await cardFor('push', { status });
     expect(card.header.template).toBe(colour);
     expect(card.header.text_tag_list[0]?.text.content).toBe(label);
-    expect(card.header.subtitle.content).toBe(`${label} · acme/shop · main`);
+    expect(card.header.subtitle.content).toBe('main · run #42');
   });
 
   it.each([
@@ -330,7 +330,7 @@ describe('header', () => {
 
   it('shows the PR head branch in the subtitle', async () => {
     const card = await cardFor('pull_request', { status: 'success' });
-    expect(card.header.subtitle.content).toBe('Succeeded · acme/shop · feature/payment-retry');
+    expect(card.header.subtitle.content).toBe('feature/payment-retry · run #42');
   });
 
   it('makes cards updatable', async () => {
@@ -416,7 +416,8 @@ describe('facts per event', () => {
   it('workflow_dispatch: the inputs', async () => {
     const card = await cardFor('workflow_dispatch');
     const md = plain(markdownOf(card));
-    expect(md).toContain('Inputs (4)');
+    expect(md).toContain('Inputs (3)');
+    expect(md).not.toContain('notes');
     expect(md).toContain('- environment: staging');
     expect(md).toContain('- version: 2.4.1');
     expect(md).toContain('- dry_run: false');
@@ -624,7 +625,7 @@ describe('text and post renderings', () => {
     const post = await postFor('pull_request', { status: 'failure', message: 'See **logs**' });
     expect(post.zh_cn.title).toBe('❌ Deploy failed · acme/shop');
     expect(post.zh_cn.content[0]).toEqual([
-      { tag: 'text', text: 'Failed · acme/shop · feature/payment-retry' },
+      { tag: 'text', text: 'feature/payment-retry · run #42' },
     ]);
     expect(post.zh_cn.content[1]).toEqual([{ tag: 'md', text: 'See **logs**' }]);
     expect(postRuns(post)).toContainEqual({

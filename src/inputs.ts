@@ -26,12 +26,14 @@ export interface InputSource {
 }
 
 const MESSAGE_TYPES: readonly MessageType[] = ['card', 'text', 'post', 'image', 'template'];
-const OPEN_ID = /^ou_[A-Za-z0-9_-]+$/;
-const UNION_ID = /^on_[A-Za-z0-9_-]+$/;
-const CHAT_ID = /^oc_[A-Za-z0-9_-]+$/;
+const OPEN_ID = /^ou_[A-Za-z0-9_-]{1,64}$/;
+const UNION_ID = /^on_[A-Za-z0-9_-]{1,64}$/;
+const CHAT_ID = /^oc_[A-Za-z0-9_-]{1,64}$/;
 const USER_ID = /^[A-Za-z0-9_-]{1,64}$/;
-const MESSAGE_ID = /^om_[A-Za-z0-9_-]+$/;
-const EMAIL = /^[^\s@<>"'`()[\]{},;:]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
+const MESSAGE_ID = /^om_[A-Za-z0-9_-]{1,64}$/;
+const TEMPLATE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const TEMPLATE_VERSION = /^[A-Za-z0-9._-]{1,32}$/;
+const EMAIL = /^(?=.{3,254}$)[^\s@<>"'`()[\]{},;:]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
 const PREFIXED_SHAPES: Record<string, RegExp> = {
   user_id: USER_ID,
   open_id: OPEN_ID,
@@ -46,6 +48,8 @@ const MAX_RECALL_WITHIN_SECONDS = 30 * 24 * 3600;
 const MAX_FIELDS = 50;
 const MAX_BUTTONS = 20;
 const MAX_MENTIONS = 50;
+const MAX_RECIPIENTS = 50;
+const MAX_CHAT_NAME = 256;
 
 export async function readSettings(source: InputSource): Promise<Settings> {
   const get = (name: string) => source.getInput(name);
@@ -60,6 +64,9 @@ export async function readSettings(source: InputSource): Promise<Settings> {
   const appSecret = secret(Input.AppSecret);
   const webhookUrl = secret(Input.Webhook);
   const webhookSecret = secret(Input.WebhookSecret);
+  if (webhookSecret && !webhookUrl) {
+    throw new InputError(Input.WebhookSecret, 'is given without `webhook`');
+  }
   if (webhookUrl) {
     // The hook token is the secret part; mask it alone too in case a URL is logged re-encoded.
     const token = webhookUrl.split('/').pop();
@@ -70,6 +77,10 @@ export async function readSettings(source: InputSource): Promise<Settings> {
   const contentText = get(Input.Content);
   const templateId = get(Input.TemplateId);
   const templateVariables = get(Input.TemplateVariables);
+  // Parsed even without template-id: a broken value must not pass unnoticed.
+  const variables = templateVariables
+    ? await parseObject(Input.TemplateVariables, templateVariables)
+    : {};
 
   const settings: Settings = {
     app: readApp(appId, appSecret),
@@ -80,7 +91,7 @@ export async function readSettings(source: InputSource): Promise<Settings> {
         }
       : undefined,
     baseUrl: readDomain(get(Input.Domain)),
-    recipients: list(get(Input.To)).map(parseRecipient),
+    recipients: atMost(Input.To, list(get(Input.To)), MAX_RECIPIENTS).map(parseRecipient),
     status: readStatus(get(Input.Status)),
     title: get(Input.Title) || undefined,
     message: get(Input.Message) || undefined,
@@ -93,11 +104,19 @@ export async function readSettings(source: InputSource): Promise<Settings> {
     images: lines(get(Input.Images)),
     template: templateId
       ? {
-          id: templateId,
-          version: get(Input.TemplateVersion) || undefined,
-          variables: templateVariables
-            ? await parseObject(Input.TemplateVariables, templateVariables)
-            : {},
+          id: match(
+            Input.TemplateId,
+            templateId,
+            TEMPLATE_ID,
+            'a template ID from the card builder (letters, digits, _ and -)',
+          ),
+          version: optionalMatch(
+            Input.TemplateVersion,
+            get(Input.TemplateVersion),
+            TEMPLATE_VERSION,
+            'a version name such as 1.0.2',
+          ),
+          variables,
         }
       : undefined,
     replyTo: optionalMatch(Input.ReplyTo, get(Input.ReplyTo), MESSAGE_ID, 'a message ID (om_…)'),
@@ -123,13 +142,13 @@ export async function readSettings(source: InputSource): Promise<Settings> {
 }
 
 const KEY_RULE =
-  'expected 1–64 letters, digits and . _ : / -, starting with a letter or digit (e.g. deploy-prod)';
+  '1–64 letters, digits and . _ : / -, starting with a letter or digit (e.g. deploy-prod)';
 
 function readApp(appId: string, appSecret: string) {
   if (!appId && !appSecret) return undefined;
   if (!appId) throw new InputError(Input.AppId, 'is required when app-secret is given');
   if (!appSecret) throw new InputError(Input.AppSecret, 'is required when app-id is given');
-  if (!/^cli_[A-Za-z0-9_]+$/.test(appId)) {
+  if (!/^cli_[A-Za-z0-9_]{1,64}$/.test(appId)) {
     throw InputError.invalid(
       Input.AppId,
       appId,
@@ -183,7 +202,15 @@ function parseRecipient(raw: string): Recipient {
     const value = rest.trim();
     if (!value) throw InputError.invalid(Input.To, raw, `nothing follows "${prefix}:"`);
     const kind = prefix.toLowerCase();
-    if (kind === 'chat') return { kind: 'chat-name', name: value };
+    if (kind === 'chat') {
+      if (value.length > MAX_CHAT_NAME)
+        throw InputError.invalid(
+          Input.To,
+          raw,
+          `a chat name has at most ${MAX_CHAT_NAME} characters`,
+        );
+      return { kind: 'chat-name', name: value };
+    }
     const shape = PREFIXED_SHAPES[kind];
     if (shape && !shape.test(value)) {
       throw InputError.invalid(

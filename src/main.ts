@@ -14,7 +14,7 @@ import { postWebhook } from './feishu/webhook.js';
 import { type FinishState, finish, shouldFinish } from './finish.js';
 import { findImages } from './images.js';
 import { readSettings } from './inputs.js';
-import { summaryMarkdown, writeOutputs } from './outputs.js';
+import { contentOutput, summaryMarkdown, writeOutputs } from './outputs.js';
 import { renderContents } from './render/content.js';
 import { buildNotice } from './render/notice.js';
 import { runner } from './runner.js';
@@ -49,13 +49,11 @@ async function runMain(settings: Settings): Promise<void> {
   // Every file is checked before any request: a bad image never leaves half a notice.
   const images = await findImages(settings.images, process.env.GITHUB_WORKSPACE || process.cwd());
 
+  const placeholders = images.map((image, i) => ({ key: `img_dry_run_${i + 1}`, alt: image.name }));
+  const preview = buildNotice(settings, ctx, { images: placeholders });
+  // Rendered before any request, so content that cannot be sent fails as an input error.
+  const contents = renderContents(settings, preview, settings.webhook !== undefined);
   if (settings.dryRun) {
-    const placeholders = images.map((image, i) => ({
-      key: `img_dry_run_${i + 1}`,
-      alt: image.name,
-    }));
-    const notice = buildNotice(settings, ctx, { images: placeholders });
-    const contents = renderContents(settings, notice, !settings.app && !!settings.webhook);
     const delivery: Delivery = {
       contents,
       sent: [],
@@ -68,14 +66,8 @@ async function runMain(settings: Settings): Promise<void> {
     runner.info(
       `Dry run: nothing sent. The ${contents[0]?.msgType ?? 'message'} content would be:`,
     );
-    runner.info(
-      JSON.stringify(
-        contents.length === 1 ? contents[0]?.content : contents.map((c) => c.content),
-        null,
-        2,
-      ),
-    );
-    summary(settings, summaryMarkdown(notice, delivery, true));
+    runner.info(contentOutput(contents, 2));
+    summary(settings, summaryMarkdown(preview, delivery, true));
     return;
   }
 
@@ -145,7 +137,12 @@ function connect(
     debug: (m: string) => runner.debug(m),
   };
   const client = settings.app
-    ? new FeishuClient({ ...callContext, baseUrl: settings.baseUrl, ...settings.app })
+    ? new FeishuClient({
+        ...callContext,
+        baseUrl: settings.baseUrl,
+        ...settings.app,
+        onToken: (token) => runner.setSecret(token),
+      })
     : undefined;
   // Start the token request now: it overlaps the image checks and module loading.
   client?.token().catch(() => undefined);

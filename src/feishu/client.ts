@@ -40,6 +40,8 @@ export interface ClientOptions extends CallContext {
   baseUrl: string;
   appId: string;
   appSecret: string;
+  /** Told every tenant token the moment it arrives, so the caller can keep it out of logs. */
+  onToken?(token: string): void;
   now?(): number;
 }
 
@@ -74,7 +76,9 @@ export class FeishuClient {
     }));
     const expire = Number(body.expire ?? 7200);
     this.expiresAt = this.now() + expire * 1000 - TOKEN_MARGIN_MS;
-    return String(body.tenant_access_token ?? '');
+    const token = String(body.tenant_access_token ?? '');
+    if (token) this.options.onToken?.(token);
+    return token;
   }
 
   private async api(

@@ -66,7 +66,12 @@ export function renderContents(
         content: { image_key: image.key },
       }));
     case 'template':
-      return [{ msgType, content: template(settings) }];
+      return [
+        {
+          msgType,
+          content: withinLimit(Input.TemplateVariables, template(settings), msgType, limit),
+        },
+      ];
     case 'text':
       return [{ msgType, content: fitWithin((b) => renderText(notice, b), limit) }];
     case 'post':
@@ -110,14 +115,24 @@ function verbatim(
     const config = (content.config ?? {}) as Record<string, unknown>;
     result = { ...content, config: { ...config, update_multi: true } };
   }
-  const size = byteLength(result);
+  return withinLimit(Input.Content, result, msgType, limit);
+}
+
+/** The author's own content cannot be trimmed: too large is an input error, before any request. */
+function withinLimit(
+  input: string,
+  content: Record<string, unknown>,
+  msgType: MsgType,
+  limit: number,
+): Record<string, unknown> {
+  const size = byteLength(content);
   if (size > limit) {
     throw new InputError(
-      Input.Content,
-      `is ${size} bytes of JSON; Feishu accepts at most ${limit} bytes for ${msgType} content here`,
+      input,
+      `makes ${size} bytes of ${msgType} content; Feishu accepts at most ${limit} bytes here`,
     );
   }
-  return result;
+  return content;
 }
 
 /** Counts every tagged component of a card (nested ones too): Feishu allows 200. */

@@ -37,6 +37,8 @@ const MARKDOWN_ENTITIES: Record<string, string> = {
 };
 const MARKDOWN_SPECIAL = /[&<>*_[\]()#`~|\\!${}@]/g;
 
+const MAX_URL_LENGTH = 2048;
+
 /** Marks the end of text cut short to fit a limit. */
 export const TRUNCATED = '… (truncated)';
 
@@ -95,6 +97,8 @@ export function safeUrl(raw: unknown): string | undefined {
     return undefined;
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
+  // A link is a few hundred bytes at most; a giant one in a payload would crowd out the card.
+  if (url.href.length > MAX_URL_LENGTH) return undefined;
   return url.href.replace(
     /[()<>[\]"'`\s{}|\\^]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,

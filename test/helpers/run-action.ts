@@ -137,7 +137,8 @@ export async function runAction(options: RunOptions = {}): Promise<RunResult> {
         ),
       );
     }, options.timeoutMs ?? 20000);
-    child.on('exit', (c) => {
+    // 'close', not 'exit': only then have stdout and stderr been read to the end.
+    child.on('close', (c) => {
       clearTimeout(timer);
       done(c);
     });

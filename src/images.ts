@@ -1,9 +1,8 @@
 /**
  * The `images` input: patterns -> files, every one checked before anything is uploaded or
  * sent (exists, not empty, <= 10 MB, an image format Feishu accepts, by its bytes).
- * Files are streamed at upload time, never held in memory whole.
+ * Files are read at upload time, never held in memory whole.
  */
-import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { basename, isAbsolute, relative, resolve } from 'node:path';
 import { Input } from './constants.js';
@@ -15,7 +14,6 @@ export const MAX_IMAGES = 50;
 const FORMATS = 'JPEG, PNG, WEBP, GIF, BMP, ICO, TIFF or HEIC';
 
 export interface CheckedImage extends ImageFile {
-  path: string;
   format: string;
 }
 
@@ -105,6 +103,5 @@ async function checkImage(path: string, workspace: string): Promise<CheckedImage
     name: basename(path),
     size: info.size,
     format,
-    open: () => createReadStream(path),
   };
 }

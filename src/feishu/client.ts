@@ -3,7 +3,6 @@
  * recall, image upload, chat list and chat history. It knows nothing of GitHub.
  */
 import { randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import { type CallContext, call, type Json } from './call.js';
 import type { HttpRequest } from './http.js';
 import { multipart } from './multipart.js';
@@ -32,8 +31,8 @@ export interface HistoryItem {
 
 export interface ImageFile {
   name: string;
+  path: string;
   size: number;
-  open(): Readable;
 }
 
 export interface ClientOptions extends CallContext {
@@ -100,7 +99,7 @@ export class FeishuClient {
       } else if (body) {
         headers['Content-Type'] = body.multipart.contentType;
         headers['Content-Length'] = String(body.multipart.length);
-        request.body = body.multipart.open;
+        request.body = body.multipart;
       }
       return request;
     };
@@ -169,7 +168,7 @@ export class FeishuClient {
   async uploadImage(file: ImageFile): Promise<string> {
     const form = multipart(
       { image_type: 'message' },
-      { field: 'image', filename: file.name, size: file.size, open: file.open },
+      { field: 'image', filename: file.name, path: file.path, size: file.size },
     );
     const body = await this.api(`upload ${file.name}`, 'POST', '/im/v1/images', {
       multipart: form,

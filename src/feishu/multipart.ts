@@ -1,20 +1,25 @@
-/** multipart/form-data built as a stream of parts, so an image is never copied into one buffer. */
+/**
+ * multipart/form-data around one file, never held in memory whole: sent through one reused
+ * buffer (or, for the proxy path, a file stream), read afresh for every attempt.
+ */
 import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import type { RequestStream } from './http.js';
 
 export interface FilePart {
   field: string;
   filename: string;
+  path: string;
   size: number;
-  open(): Readable;
 }
 
-export interface Multipart {
+export interface Multipart extends RequestStream {
   contentType: string;
-  length: number;
-  /** A fresh stream of the whole body (called again for a retry). */
-  open(): Readable;
 }
+
+const CHUNK_BYTES = 64 * 1024;
 
 export function multipart(fields: Record<string, string>, file: FilePart): Multipart {
   const boundary = `----feishu-notify-${randomBytes(12).toString('hex')}`;
@@ -33,10 +38,26 @@ export function multipart(fields: Record<string, string>, file: FilePart): Multi
       Readable.from(
         (async function* () {
           yield headBytes;
-          yield* file.open();
+          yield* createReadStream(file.path);
           yield tailBytes;
         })(),
         { objectMode: false },
       ),
+    async writeTo(write) {
+      await write(headBytes);
+      const handle = await open(file.path, 'r');
+      try {
+        const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+        for (let position = 0; ; ) {
+          const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, position);
+          if (bytesRead === 0) break;
+          position += bytesRead;
+          await write(buffer.subarray(0, bytesRead));
+        }
+      } finally {
+        await handle.close();
+      }
+      await write(tailBytes);
+    },
   };
 }

@@ -1,4 +1,6 @@
-import { Readable } from 'node:stream';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FeishuClient } from '../../src/feishu/client.js';
@@ -546,11 +548,9 @@ describe('other calls', () => {
         return [200, { code: 0, msg: 'success', data: { image_key: 'img_v3_abc' } }];
       });
     const bytes = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
-    const key = await client().uploadImage({
-      name: 'chart.png',
-      size: bytes.length,
-      open: () => Readable.from([bytes]),
-    });
+    const path = join(mkdtempSync(join(tmpdir(), 'upload-')), 'chart.png');
+    writeFileSync(path, bytes);
+    const key = await client().uploadImage({ name: 'chart.png', path, size: bytes.length });
     expect(key).toBe('img_v3_abc');
     expect(contentType).toMatch(/^multipart\/form-data; boundary=/);
     expect(received.length).toBeGreaterThan(bytes.length);

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
 import { multipart } from '../../src/feishu/multipart.js';
@@ -13,12 +15,18 @@ const TRICKY = Buffer.concat([
 ]);
 
 function imagePart(bytes: Buffer, filename = 'coverage.png') {
-  return {
-    field: 'image',
-    filename,
-    size: bytes.length,
-    open: () => Readable.from([bytes.subarray(0, 100), bytes.subarray(100)]),
-  };
+  const path = join(mkdtempSync(join(tmpdir(), 'multipart-')), filename);
+  writeFileSync(path, bytes);
+  return { field: 'image', filename, path, size: bytes.length };
+}
+
+/** What writeTo sends, copying each chunk as a socket would before the buffer is reused. */
+async function written(form: ReturnType<typeof multipart>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  await form.writeTo(async (chunk) => {
+    chunks.push(Buffer.from(chunk));
+  });
+  return Buffer.concat(chunks);
 }
 
 /** Parses the body back with the platform's own multipart parser (undici's). */
@@ -41,6 +49,16 @@ describe('multipart', () => {
     const form = multipart({ image_type: 'message', extra: 'ü' }, imagePart(TRICKY));
     const body = await buffer(form.open());
     expect(form.length).toBe(body.length);
+  });
+
+  it('writes through one reused buffer the same bytes it streams, for files larger than a chunk', async () => {
+    const big = Buffer.concat([TRICKY, randomBytes(300 * 1024)]);
+    const form = multipart({ image_type: 'message' }, imagePart(big));
+    const viaWrite = await written(form);
+    expect(viaWrite.equals(await buffer(form.open()))).toBe(true);
+    expect(viaWrite.length).toBe(form.length);
+    const file = (await parse(form.contentType, viaWrite)).get('image') as File;
+    expect(Buffer.from(await file.arrayBuffer()).equals(big)).toBe(true);
   });
 
   it('sends the same body again for a retry', async () => {

@@ -74,6 +74,10 @@ describe('a status card through an app bot', () => {
     expect(JSON.parse(run.outputs['chat-ids'] ?? '[]')).toEqual(['oc_test_chat']);
     expect(JSON.parse(run.outputs.content ?? '{}')).toEqual(card);
     expect(run.outputs.error).toBe('');
+    // Debug lines say method, path, code and log_id; never a token or a body.
+    expect(run.stdout).toMatch(
+      /::debug::POST \/open-apis\/im\/v1\/messages \(send to oc_test_chat\): HTTP 200, code 0/,
+    );
     expect(run.summary).toContain(message?.message_id);
     expect(run.summary).toContain('Deploy succeeded');
   });

@@ -62,7 +62,7 @@ export async function call(
     const headerLogId = header(response, 'x-tt-logid');
     const logId = typeof body?.error?.log_id === 'string' ? body.error.log_id : headerLogId;
     ctx.debug(
-      `${operation}: HTTP ${response.status}, code ${Number.isNaN(code) ? '-' : code}${logId ? `, log_id ${logId}` : ''}`,
+      `${request.method} ${loggablePath(request.url)} (${operation}): HTTP ${response.status}, code ${Number.isNaN(code) ? '-' : code}${logId ? `, log_id ${logId}` : ''}`,
     );
 
     if (code === 0 && response.status < 400) return body as Json;
@@ -96,6 +96,14 @@ export async function call(
     }
     throw feishuError(operation, code, body, response.status, headerLogId);
   }
+}
+
+/** The path without the query; a webhook's path is its secret token, so only its shape is shown. */
+function loggablePath(url: string): string {
+  const { pathname } = new URL(url);
+  return pathname.includes('/bot/v2/hook/')
+    ? pathname.replace(/\/hook\/.*$/, '/hook/***')
+    : pathname;
 }
 
 function parseBody(text: string): (ErrorBody & Json) | undefined {

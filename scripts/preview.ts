@@ -27,6 +27,7 @@ import { type MessageContent, renderContents } from '../src/render/content.js';
 import type { Notice } from '../src/render/model.js';
 import { buildNotice } from '../src/render/notice.js';
 import type { Settings } from '../src/settings.js';
+import { parseCommandFile } from '../test/helpers/run-action.js';
 import { type Block, type Inline, pageHtml, parseMarkdown } from './card-html.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -694,20 +695,6 @@ export function terminalPreview(msgType: string, content: Json, options: Termina
 // ---------------------------------------------------------------------------------------------
 // Sending for real, through the bundle, as a runner would
 
-function parseCommandFile(text: string): Record<string, string> {
-  const values: Record<string, string> = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const heredoc = /^([^<=]+)<<(.+)$/.exec(lines[i] ?? '');
-    if (!heredoc) continue;
-    const [, name = '', delimiter] = heredoc;
-    const value: string[] = [];
-    for (i++; i < lines.length && lines[i] !== delimiter; i++) value.push(lines[i] ?? '');
-    values[name] = value.join('\n');
-  }
-  return values;
-}
-
 interface ActionRun {
   code: number | null;
   outputs: Record<string, string>;
@@ -759,7 +746,8 @@ async function runBundle(
     };
     child.stdout.on('data', (c: Buffer) => show(c, process.stdout));
     child.stderr.on('data', (c: Buffer) => show(c, process.stderr));
-    const code = await new Promise<number | null>((done) => child.on('exit', done));
+    // 'close', not 'exit': only then has all of the child's output been shown.
+    const code = await new Promise<number | null>((done) => child.on('close', done));
     return {
       code,
       outputs: parseCommandFile(readFileSync(files.GITHUB_OUTPUT, 'utf8')),

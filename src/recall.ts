@@ -6,7 +6,7 @@ import { asError } from './errors.js';
 import type { FeishuClient } from './feishu/client.js';
 import { FeishuError, GONE_CODES } from './feishu/errors.js';
 import { settleLimit } from './pool.js';
-import { hasKeyMarker } from './render/model.js';
+import { isFooterOfKey } from './render/model.js';
 
 /** Recalls and history reads share the per-app rate limit with sends: keep a few in flight. */
 const RECALL_CONCURRENCY = 4;
@@ -58,7 +58,8 @@ export async function findKeyedMessages(
       if (item.createTime < sinceMs) continue;
       if (item.senderType !== 'app' || item.senderId !== search.appId) continue;
       if (item.deleted || search.keep.has(item.messageId)) continue;
-      if (hasKeyMarker(flattenContent(item.content), search.key)) found.push(item.messageId);
+      const lines = flattenContent(item.content).split('\n');
+      if (lines.some((line) => isFooterOfKey(line, search.key))) found.push(item.messageId);
     }
   }
   return found;

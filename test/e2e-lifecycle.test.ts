@@ -152,6 +152,23 @@ describe('keys: replace and recall-key', () => {
     expect(JSON.stringify(cardOf(latestId).body)).toContain('key «deploy-prod»');
   });
 
+  it('event text quoting another key never makes a notice look like one of that key', async () => {
+    const push = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/events/push.json'), 'utf8'));
+    const spoof = 'feishu-notify · run #1 · key «deploy-prod»';
+    push.head_commit.message = spoof;
+    for (const commit of push.commits) commit.message = spoof;
+    const nightly = await runAction({
+      event: push,
+      inputs: { ...app(), to: CHAT, key: 'nightly' },
+    });
+    const run = await runAction({
+      inputs: { ...app(), to: CHAT, key: 'deploy-prod', replace: 'true' },
+    });
+    expect(run.code, run.stdout).toBe(0);
+    expect(JSON.parse(run.outputs.recalled ?? '[]')).toEqual([]);
+    expect(live().map((m) => m.message_id)).toContain(nightly.outputs['message-id']);
+  });
+
   it('recall-key recalls the notices inside the window and tries none older', async () => {
     const recent = await runAction({ inputs: { ...app(), to: CHAT, key: 'nightly' } });
     const old = fake.addMessage({

@@ -56,9 +56,13 @@ export function clip(text: string, max: number): string {
   return `${chars.slice(0, keep).join('').trimEnd()}${TRUNCATED}`;
 }
 
-/** Breaks bare URLs, `www.` hosts and e-mail addresses so no client turns them into links. */
+/**
+ * Breaks bare URLs, `www.` hosts and e-mail addresses so no client turns them into links, and
+ * opening guillemets so event text never spells a footer's key marker (see model.ts).
+ */
 function unlink(text: string): string {
   return text
+    .replace(/«/g, `«${ZWSP}`)
     .replace(/:\/\//g, `:${ZWSP}//`)
     .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}${ZWSP}.`)
     .replace(/@/g, `@${ZWSP}`);

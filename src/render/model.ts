@@ -77,11 +77,30 @@ export function scaleBudget(scale: number): Budget {
   };
 }
 
-/** The footer's key marker: «key» in guillemets, so `deploy-prod` never matches `deploy-prod-eu`. */
-export function keyMarker(key: string): string {
-  return `key «${key}»`;
+const BRAND = 'feishu-notify';
+const SEPARATOR = ' · ';
+
+/**
+ * The footer: "feishu-notify · run #42 · key «deploy-prod»". It is one plain-text run, so it
+ * survives history's flattening of a card as a line of its own; the key sits in guillemets so
+ * `deploy-prod` never matches `deploy-prod-eu`.
+ */
+export function footerText(runNumber: string, key: string | undefined): string {
+  const parts = [BRAND];
+  if (runNumber) parts.push(`run #${runNumber}`);
+  if (key) parts.push(`key «${key}»`);
+  return parts.join(SEPARATOR);
 }
 
-export function hasKeyMarker(flattened: string, key: string): boolean {
-  return flattened.includes(keyMarker(key));
+/**
+ * Whether a line (of a message's flattened text) is our footer for this key. The whole line
+ * must have the footer's shape: event text inside a card can contain "key «x»" but can never
+ * form a line of its own that starts with the brand (and escaping breaks its guillemets).
+ */
+export function isFooterOfKey(line: string, key: string): boolean {
+  const suffix = `${SEPARATOR}key «${key}»`;
+  const trimmed = line.trim();
+  if (!trimmed.startsWith(BRAND) || !trimmed.endsWith(suffix)) return false;
+  const middle = trimmed.slice(BRAND.length, trimmed.length - suffix.length);
+  return /^(?: · run #\d+)?$/.test(middle);
 }

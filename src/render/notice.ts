@@ -3,7 +3,13 @@ import type { RunContext } from '../context.js';
 import type { FeishuPerson, MentionTarget, NeededJob, Settings } from '../settings.js';
 import { parseStatus, STATUS_LOOK, type Status } from '../status.js';
 import { eventFacts } from './events.js';
-import { keyMarker, type Mention, type Notice, type NoticeFact, type NoticeList } from './model.js';
+import {
+  footerText,
+  type Mention,
+  type Notice,
+  type NoticeFact,
+  type NoticeList,
+} from './model.js';
 
 export interface NoticeExtras {
   /** Uploaded images, in input order. */
@@ -63,7 +69,7 @@ export function buildNotice(
       ctx.actor,
     ),
     buttons: [...event.buttons, ...settings.buttons],
-    footer: footer(settings.key, ctx),
+    footer: footerText(ctx.runNumber, settings.key),
   };
 }
 
@@ -112,13 +118,6 @@ function resolveMentions(
     }
   }
   return mentions;
-}
-
-function footer(key: string | undefined, ctx: RunContext): string {
-  const parts = ['feishu-notify'];
-  if (ctx.runNumber) parts.push(`run #${ctx.runNumber}`);
-  if (key) parts.push(keyMarker(key));
-  return parts.join(' · ');
 }
 
 export function formatDuration(ms: number): string {

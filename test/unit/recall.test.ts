@@ -10,7 +10,7 @@ import {
   recallByKey,
   recallMessages,
 } from '../../src/recall.js';
-import { keyMarker } from '../../src/render/model.js';
+import { footerText } from '../../src/render/model.js';
 
 const BASE = 'https://open.feishu.test';
 const APP = 'cli_test';
@@ -73,7 +73,7 @@ function history(chatId: string, items: unknown[]) {
     .reply(200, { code: 0, data: { items, has_more: false } });
 }
 
-const footer = (key: string) => `feishu-notify · run #42 · ${keyMarker(key)}`;
+const footer = (key: string) => footerText('42', key);
 
 describe('flattenContent', () => {
   it('gathers every string of a flattened card', () => {

@@ -14,7 +14,7 @@ import {
   renderContents,
 } from '../../src/render/content.js';
 import { TRUNCATED } from '../../src/render/escape.js';
-import { hasKeyMarker } from '../../src/render/model.js';
+import { isFooterOfKey } from '../../src/render/model.js';
 import { buildNotice, formatDuration, type NoticeExtras } from '../../src/render/notice.js';
 import type { Settings } from '../../src/settings.js';
 
@@ -742,11 +742,30 @@ describe('key marker', () => {
   });
 
   it('is found in the flattened card, and a longer key is not mistaken for it', async () => {
+    const hasKey = (flat: string, key: string) =>
+      flat.split('\n').some((l) => isFooterOfKey(l, key));
     const flat = flattenContent(JSON.stringify(await cardFor('push', { key: 'deploy-prod' })));
-    expect(hasKeyMarker(flat, 'deploy-prod')).toBe(true);
-    expect(hasKeyMarker(flat, 'deploy')).toBe(false);
+    expect(hasKey(flat, 'deploy-prod')).toBe(true);
+    expect(hasKey(flat, 'deploy')).toBe(false);
     const longer = flattenContent(JSON.stringify(await cardFor('push', { key: 'deploy-prod-eu' })));
-    expect(hasKeyMarker(longer, 'deploy-prod')).toBe(false);
+    expect(hasKey(longer, 'deploy-prod')).toBe(false);
+  });
+
+  it('cannot be spelled by event text: a commit message quoting another key is not a footer', async () => {
+    const ctx = ctxFor('push');
+    const commit = {
+      ...(ctx.payload.head_commit as object),
+      message: 'feishu-notify · key «deploy-prod»',
+    };
+    const spoof = {
+      ...ctx,
+      payload: { ...ctx.payload, head_commit: commit, commits: [commit, commit] },
+    };
+    const card = await cardFor('push', { key: 'nightly' }, {}, spoof);
+    const flat = flattenContent(JSON.stringify(card));
+    expect(flat.split('\n').some((l) => isFooterOfKey(l, 'deploy-prod'))).toBe(false);
+    expect(flat.split('\n').some((l) => isFooterOfKey(l, 'nightly'))).toBe(true);
+    expect(flat).not.toContain('«deploy-prod»');
   });
 
   it('is absent without a key', async () => {

@@ -83,29 +83,37 @@ export async function deliver(
   result.contents = appContents;
 
   const destinations = destinationsOf(settings, chatsByName);
+  // Send a new notice unless only recalling, or a card was updated in place instead.
+  let send = settings.recallKey === undefined;
   if (settings.update && client) {
-    const updated = await updateInPlace(client, settings.update, appContents, deps);
-    if (updated) result.updated.push(settings.update);
-    else if (destinations.length === 0) {
+    if (await updateInPlace(client, settings.update, appContents, deps)) {
+      result.updated.push(settings.update);
+      send = false;
+    } else if (destinations.length === 0) {
       result.failures.push({
         target: `update ${settings.update}`,
         error: new Error(
           'the card could not be updated and `to` names nowhere to send the news instead',
         ),
       });
+      send = false;
     }
-    if (updated || destinations.length === 0) return result;
   }
 
-  if (settings.recallKey === undefined) {
+  if (send) {
     const webhookContents = settings.webhook ? renderContents(settings, notice, true) : [];
+    // Records are kept as each message goes, so a destination that fails halfway (type: image)
+    // still reports the messages it did deliver.
     const sends = await settleLimit(destinations, SEND_CONCURRENCY, (d) =>
-      sendAll(d, d.kind === 'webhook' ? webhookContents : appContents, deps),
+      sendAll(d, d.kind === 'webhook' ? webhookContents : appContents, deps, (record) =>
+        result.sent.push(record),
+      ),
     );
     sends.forEach((outcome, i) => {
       const destination = destinations[i] as Destination;
-      if (outcome.status === 'fulfilled') result.sent.push(...outcome.value);
-      else result.failures.push({ target: destination.target, error: asError(outcome.reason) });
+      if (outcome.status === 'rejected') {
+        result.failures.push({ target: destination.target, error: asError(outcome.reason) });
+      }
     });
   }
 
@@ -221,44 +229,48 @@ async function sendAll(
   destination: Destination,
   contents: MessageContent[],
   deps: DeliveryDeps,
-): Promise<SentRecord[]> {
-  const records: SentRecord[] = [];
+  record: (sent: SentRecord) => void,
+): Promise<void> {
   const client = deps.client;
   if (destination.kind !== 'webhook' && !client)
     throw new Error('app credentials are needed to send');
-  for (const message of contents) {
+  for (const [index, message] of contents.entries()) {
     const json = JSON.stringify(message.content);
-    switch (destination.kind) {
-      case 'webhook': {
-        await deps.webhook?.({ msgType: message.msgType, content: message.content });
-        records.push({ target: destination.target, messageId: '', chatId: '' });
-        break;
+    try {
+      switch (destination.kind) {
+        case 'webhook':
+          await deps.webhook?.({ msgType: message.msgType, content: message.content });
+          record({ target: destination.target, messageId: '', chatId: '' });
+          break;
+        case 'reply': {
+          const sent = await (client as FeishuClient).reply(
+            destination.messageId,
+            message.msgType,
+            json,
+            destination.inThread,
+            randomUUID(),
+          );
+          record({ target: destination.target, ...sent });
+          break;
+        }
+        case 'id': {
+          const sent = await (client as FeishuClient).send(
+            destination.idType,
+            destination.id,
+            message.msgType,
+            json,
+            randomUUID(),
+          );
+          record({ target: destination.target, ...sent });
+          break;
+        }
       }
-      case 'reply': {
-        const sent = await (client as FeishuClient).reply(
-          destination.messageId,
-          message.msgType,
-          json,
-          destination.inThread,
-          randomUUID(),
-        );
-        records.push({ target: destination.target, ...sent });
-        break;
-      }
-      case 'id': {
-        const sent = await (client as FeishuClient).send(
-          destination.idType,
-          destination.id,
-          message.msgType,
-          json,
-          randomUUID(),
-        );
-        records.push({ target: destination.target, ...sent });
-        break;
-      }
+    } catch (error) {
+      if (contents.length === 1) throw error;
+      const cause = asError(error);
+      throw new Error(`message ${index + 1} of ${contents.length}: ${cause.message}`, { cause });
     }
   }
-  return records;
 }
 
 /** PATCH the card; false (with a warning) when it is gone or too old, so the caller sends anew. */

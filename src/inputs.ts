@@ -69,7 +69,9 @@ export async function readSettings(source: InputSource): Promise<Settings> {
   }
   if (webhookUrl) {
     // The hook token is the secret part; mask it alone too in case a URL is logged re-encoded.
-    const token = webhookUrl.split('/').pop();
+    const token = URL.canParse(webhookUrl)
+      ? new URL(webhookUrl).pathname.split('/').filter(Boolean).pop()
+      : undefined;
     if (token && token.length >= 8) source.setSecret(token);
   }
 
@@ -91,7 +93,7 @@ export async function readSettings(source: InputSource): Promise<Settings> {
         }
       : undefined,
     baseUrl: readDomain(get(Input.Domain)),
-    recipients: atMost(Input.To, list(get(Input.To)), MAX_RECIPIENTS).map(parseRecipient),
+    recipients: unique(atMost(Input.To, list(get(Input.To)), MAX_RECIPIENTS).map(parseRecipient)),
     status: readStatus(get(Input.Status)),
     title: get(Input.Title) || undefined,
     message: get(Input.Message) || undefined,
@@ -376,6 +378,41 @@ function checkCombination(s: Settings): void {
       'and app-secret are required to send to `to` (a webhook posts only to its own chat)',
     );
   }
+  checkDestinations(s);
+}
+
+/** Combinations of where-to and what-to-do that cannot all be honoured. */
+function checkDestinations(s: Settings): void {
+  if (s.update && s.type !== 'card' && s.type !== 'template') {
+    throw new InputError(
+      Input.Update,
+      `updates a card in place: use type card or template, not ${s.type}`,
+    );
+  }
+  if (s.update && s.recallKey) {
+    throw new InputError(
+      Input.RecallKey,
+      'recalls without sending, so it cannot be combined with update',
+    );
+  }
+  if (s.replyTo && (s.recipients.length > 0 || s.webhook)) {
+    throw new InputError(
+      Input.ReplyTo,
+      "sends into the replied message's own chat: give it without `to` and `webhook`",
+    );
+  }
+  if (s.content && s.images.length > 0) {
+    throw new InputError(
+      Input.Images,
+      'cannot be shown in a verbatim `content`: put the image keys in it yourself',
+    );
+  }
+  if (s.recallKey && !s.recipients.some((r) => r.kind === 'chat-name' || r.idType === 'chat_id')) {
+    throw new InputError(
+      Input.RecallKey,
+      'searches group chats: give `to` a chat ID (oc_…) or chat:<name>',
+    );
+  }
 }
 
 // ---- small parsers, each naming its input in the error ----
@@ -397,6 +434,17 @@ function lines(raw: string): string[] {
     .split(/\r?\n/)
     .map((line) => line.trim())
     .filter(Boolean);
+}
+
+/** The same recipient twice would get the notice twice (each send has its own uuid). */
+function unique(recipients: Recipient[]): Recipient[] {
+  const seen = new Set<string>();
+  return recipients.filter((r) => {
+    const id = r.kind === 'chat-name' ? `chat:${r.name}` : `${r.idType}:${r.id}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
 }
 
 function atMost(input: string, items: string[], max: number): string[] {

@@ -100,6 +100,28 @@ describe('images', () => {
     }
   });
 
+  it('type: image failing on the second image keeps the first in the outputs', async () => {
+    await fake.close();
+    // One message per second in this chat: the second image is throttled, and retries: 0.
+    fake = await startFakeFeishu({ chatRateLimitPerSecond: 1 });
+    const run = await runAction({
+      workspace,
+      inputs: {
+        ...app(),
+        to: 'oc_test_chat',
+        type: 'image',
+        images: 'shots/a.png\nchart.jpg',
+        retries: '0',
+      },
+    });
+    expect(run.code).toBe(0);
+    const delivered = fake.messages('oc_test_chat').map((m) => m.message_id);
+    expect(delivered).toHaveLength(1);
+    expect(JSON.parse(run.outputs['message-ids'] ?? '[]')).toEqual(delivered);
+    expect(run.outputs.error).toContain('message 2 of 2');
+    expect(run.outputs.error).toContain('230020');
+  });
+
   it.each([
     ['notes.txt', /file "notes.txt" is not an image Feishu accepts/],
     ['empty.png', /file "empty.png" is empty/],

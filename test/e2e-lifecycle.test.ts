@@ -67,6 +67,25 @@ describe('update in place', () => {
     expect(JSON.parse(fresh?.content ?? '{}').header.template).toBe('red');
   });
 
+  it('updates and recalls in the same step', async () => {
+    const a = await runAction({
+      inputs: { ...app(), to: CHAT, status: 'in_progress', finish: 'false' },
+    });
+    const b = await runAction({ inputs: { ...app(), to: CHAT, status: 'failure' } });
+    const run = await runAction({
+      inputs: {
+        ...app(),
+        update: a.outputs['message-id'] ?? '',
+        recall: b.outputs['message-id'] ?? '',
+        status: 'success',
+      },
+    });
+    expect(run.code, run.stdout).toBe(0);
+    expect(JSON.parse(run.outputs.recalled ?? '[]')).toEqual([b.outputs['message-id']]);
+    expect(live().map((m) => m.message_id)).toEqual([a.outputs['message-id']]);
+    expect(cardOf(a.outputs['message-id'] ?? '').header.template).toBe('green');
+  });
+
   it('adds update_multi to a card 1.0 given as content, so it can be updated later', async () => {
     const content = JSON.stringify({
       elements: [{ tag: 'div', text: { tag: 'plain_text', content: 'v1' } }],

@@ -717,6 +717,34 @@ describe('message IDs and keys', () => {
 });
 
 describe('combinations', () => {
+  it.each([
+    [{ update: 'om_a', type: 'text' }, 'update', /type card or template, not text/],
+    [
+      { update: 'om_a', 'recall-key': 'nightly', to: 'oc_a' },
+      'recall-key',
+      /cannot be combined with update/,
+    ],
+    [{ 'reply-to': 'om_a', to: 'oc_a' }, 'reply-to', /without `to` and `webhook`/],
+    [
+      { to: 'oc_a', content: '{"text":"x"}', type: 'text', images: 'a.png' },
+      'images',
+      /verbatim `content`/,
+    ],
+    [{ to: 'ou_a', 'recall-key': 'nightly' }, 'recall-key', /searches group chats/],
+  ])('refuses a combination it cannot honour: %o', async (values, input, message) => {
+    const error = await inputError({ ...APP, ...values });
+    expect(error.input).toBe(input);
+    expect(error.message).toMatch(message);
+  });
+
+  it('sends to each recipient once, however often it is named', async () => {
+    const settings = await read({
+      ...APP,
+      to: 'oc_a, oc_a\nchat:Ops\nchat:Ops\ndev@example.com, dev@example.com',
+    });
+    expect(settings.recipients).toHaveLength(3);
+  });
+
   it('needs somewhere to send, or something to update or recall', async () => {
     const error = await inputError({ ...APP });
     expect(error.input).toBe('to');

@@ -726,7 +726,7 @@ describe('combinations', () => {
     ],
     [{ 'reply-to': 'om_a', to: 'oc_a' }, 'reply-to', /without `to` and `webhook`/],
     [
-      { to: 'oc_a', content: '{"text":"x"}', type: 'text', images: 'a.png' },
+      { to: 'oc_a', content: '{"schema":"2.0"}', images: 'a.png' },
       'images',
       /verbatim `content`/,
     ],

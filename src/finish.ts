@@ -11,7 +11,7 @@ import { settleLimit } from './pool.js';
 import { renderContents } from './render/content.js';
 import { buildNotice } from './render/notice.js';
 import { type Settings, sends } from './settings.js';
-import { parseStatus } from './status.js';
+import { isFinal, parseStatus } from './status.js';
 
 export interface FinishState {
   startedAt: number;
@@ -34,7 +34,7 @@ export function shouldFinish(settings: Settings, delivery: Delivery): boolean {
     settings.type === 'card' &&
     !settings.content;
   if (!isCard || (delivery.sent.length === 0 && delivery.updated.length === 0)) return false;
-  return settings.finish ?? settings.status === 'in_progress';
+  return settings.finish ?? (settings.status !== undefined && !isFinal(settings.status));
 }
 
 export async function finish(

@@ -50,6 +50,7 @@ const MAX_BUTTONS = 20;
 const MAX_MENTIONS = 50;
 const MAX_RECIPIENTS = 50;
 const MAX_CHAT_NAME = 256;
+const MAX_URL = 1000;
 
 export async function readSettings(source: InputSource): Promise<Settings> {
   const get = (name: string) => source.getInput(name);
@@ -308,8 +309,12 @@ function parseButton(line: string): LinkButton {
   const at = line.lastIndexOf('|');
   const label = at > 0 ? line.slice(0, at).trim() : '';
   const url = at > 0 ? line.slice(at + 1).trim() : '';
-  if (!label || !/^https?:\/\/[^\s]+$/i.test(url)) {
-    throw InputError.invalid(Input.Buttons, line, 'expected "Label | https://url" per line');
+  if (!label || !/^https?:\/\/[^\s]+$/i.test(url) || url.length > MAX_URL) {
+    throw InputError.invalid(
+      Input.Buttons,
+      line,
+      `expected "Label | https://url" per line (URLs up to ${MAX_URL} characters)`,
+    );
   }
   return { label, url };
 }

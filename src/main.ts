@@ -7,6 +7,7 @@ import { Input, Output, State } from './constants.js';
 import { readRunContext } from './context.js';
 import { type Delivery, type DeliveryDeps, deliver, emptyRecall } from './deliver.js';
 import { describeError, InputError } from './errors.js';
+import type { CallContext } from './feishu/call.js';
 import { FeishuClient } from './feishu/client.js';
 import { createTransport } from './feishu/http.js';
 import { DEFAULT_POLICY } from './feishu/retry.js';
@@ -23,6 +24,8 @@ import type { Settings } from './settings.js';
 export async function run(): Promise<void> {
   const isPost = runner.getState(State.IsPost) === 'true';
   if (!isPost) runner.saveState(State.IsPost, 'true');
+  // A post step with nothing to finish does nothing at all: not even re-read the inputs.
+  if (isPost && !runner.getState(State.Finish)) return;
   let failOnError = false;
   try {
     const settings = await readSettings({
@@ -72,7 +75,7 @@ async function runMain(settings: Settings): Promise<void> {
   }
 
   const startedAt = Date.now();
-  const deps = connect(settings, settings.retries, settings.timeoutMs);
+  const deps = connect(settings, { retries: settings.retries, timeoutMs: settings.timeoutMs });
   try {
     const delivery = await deliver(settings, ctx, images, deps);
     report(settings, delivery);
@@ -104,8 +107,13 @@ async function runMain(settings: Settings): Promise<void> {
 async function runPost(settings: Settings): Promise<void> {
   const saved = runner.getState(State.Finish);
   if (!saved || settings.dryRun) return;
-  // Cancelled jobs give the post step seconds: fewer, shorter tries.
-  const deps = connect(settings, Math.min(settings.retries, 2), Math.min(settings.timeoutMs, 5000));
+  // Cancelled jobs give the post step seconds: fewer, shorter tries, and one deadline for all.
+  const deps = connect(settings, {
+    retries: Math.min(settings.retries, 2),
+    timeoutMs: Math.min(settings.timeoutMs, 5000),
+    maxRateLimitWaitMs: 3000,
+    deadline: Date.now() + POST_STEP_BUDGET_MS,
+  });
   try {
     const outcome = await finish(
       settings,
@@ -125,15 +133,26 @@ async function runPost(settings: Settings): Promise<void> {
   }
 }
 
-function connect(
-  settings: Settings,
-  retries: number,
-  timeoutMs: number,
-): DeliveryDeps & { dispose(): void } {
-  const transport = createTransport(timeoutMs);
-  const callContext = {
+/** The post step's whole budget: past it no new attempt starts (one in flight may finish). */
+const POST_STEP_BUDGET_MS = 20_000;
+
+interface Budget {
+  retries: number;
+  timeoutMs: number;
+  maxRateLimitWaitMs?: number;
+  deadline?: number;
+}
+
+function connect(settings: Settings, budget: Budget): DeliveryDeps & { dispose(): void } {
+  const transport = createTransport(budget.timeoutMs);
+  const callContext: CallContext = {
     transport,
-    policy: { ...DEFAULT_POLICY, retries },
+    policy: {
+      ...DEFAULT_POLICY,
+      retries: budget.retries,
+      maxRateLimitWaitMs: budget.maxRateLimitWaitMs ?? DEFAULT_POLICY.maxRateLimitWaitMs,
+    },
+    deadline: budget.deadline,
     debug: (m: string) => runner.debug(m),
   };
   const client = settings.app
@@ -144,8 +163,8 @@ function connect(
         onToken: (token) => runner.setSecret(token),
       })
     : undefined;
-  // Start the token request now: it overlaps the image checks and module loading.
-  client?.token().catch(() => undefined);
+  // The token goes first, while the rest of the request is prepared, whenever the app is used.
+  if (usesApp(settings)) client?.token().catch(() => undefined);
   const webhook = settings.webhook;
   return {
     client,
@@ -157,6 +176,17 @@ function connect(
     now: Date.now,
     dispose: () => transport.dispose(),
   };
+}
+
+/** Whether this run talks to the app API at all (a webhook-only send does not). */
+function usesApp(settings: Settings): boolean {
+  return (
+    settings.recipients.length > 0 ||
+    settings.images.length > 0 ||
+    settings.update !== undefined ||
+    settings.replyTo !== undefined ||
+    settings.recall.length > 0
+  );
 }
 
 function report(settings: Settings, delivery: Delivery): void {

@@ -55,8 +55,6 @@ export function parseStatus(raw: string): Status | undefined {
   return Object.hasOwn(ALIASES, key) ? ALIASES[key] : undefined;
 }
 
-export const STATUS_SPELLINGS = [...STATUSES, ...Object.keys(ALIASES)];
-
 export interface StatusLook {
   icon: string;
   /** Card header template colour. */

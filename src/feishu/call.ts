@@ -18,6 +18,8 @@ import { backoffDelay, type RetryPolicy, throttleDelay } from './retry.js';
 export interface CallContext {
   transport: Transport;
   policy: RetryPolicy;
+  /** Epoch ms after which no new attempt starts (the post step's total bound). */
+  deadline?: number;
   debug(message: string): void;
   sleep?(ms: number): Promise<void>;
   random?(): number;
@@ -39,6 +41,12 @@ export async function call(
   options: CallOptions = {},
 ): Promise<Json> {
   const sleep = ctx.sleep ?? defaultSleep;
+  /** Waits before a retry, or says there is no time left for one. */
+  const pause = async (ms: number) => {
+    if (ctx.deadline !== undefined && Date.now() + ms >= ctx.deadline) return false;
+    await sleep(ms);
+    return true;
+  };
   let refreshed = false;
   for (let attempt = 0; ; attempt++) {
     const canRetry = attempt < ctx.policy.retries;
@@ -50,8 +58,7 @@ export async function call(
       const reason = error instanceof Error ? error.message : String(error);
       const timedOut = (error as { timedOut?: boolean }).timedOut === true;
       ctx.debug(`${operation}: ${reason} (attempt ${attempt + 1})`);
-      if (canRetry) {
-        await sleep(backoffDelay(attempt, ctx.policy, undefined, ctx.random));
+      if (canRetry && (await pause(backoffDelay(attempt, ctx.policy, undefined, ctx.random)))) {
         continue;
       }
       throw new NetworkError(operation, `${reason} (${attempt + 1} attempts)`, timedOut);
@@ -81,8 +88,7 @@ export async function call(
         : reset >= 0
           ? backoffDelay(attempt, ctx.policy, reset, ctx.random)
           : throttleDelay(attempt, ctx.policy, ctx.random);
-      await sleep(wait);
-      continue;
+      if (await pause(wait)) continue;
     }
     if (!body || Number.isNaN(code)) {
       throw new FeishuError(

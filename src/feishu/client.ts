@@ -86,8 +86,10 @@ export class FeishuClient {
     path: string,
     body?: { json: unknown } | { multipart: ReturnType<typeof multipart> },
   ): Promise<Json> {
+    let used: Promise<string> | undefined;
     const build = async (): Promise<HttpRequest> => {
-      const headers: Record<string, string> = { Authorization: `Bearer ${await this.token()}` };
+      used = this.token();
+      const headers: Record<string, string> = { Authorization: `Bearer ${await used}` };
       const request: HttpRequest = {
         method,
         url: `${this.options.baseUrl}/open-apis${path}`,
@@ -104,8 +106,9 @@ export class FeishuClient {
       return request;
     };
     return call(this.options, operation, build, {
+      // Several calls rejected with the same token fetch one fresh token between them.
       refreshToken: () => {
-        this.cached = undefined;
+        if (this.cached === used) this.cached = undefined;
       },
     });
   }

@@ -73,22 +73,45 @@ export function renderContents(
         },
       ];
     case 'text':
-      return [{ msgType, content: fitWithin((b) => renderText(notice, b), limit) }];
+      return [{ msgType, content: fitWithin((b) => renderText(notice, b), limit, settings) }];
     case 'post':
-      return [{ msgType, content: fitWithin((b) => renderPost(notice, b), limit) }];
+      return [{ msgType, content: fitWithin((b) => renderPost(notice, b), limit, settings) }];
     case 'card':
-      return [{ msgType, content: fitWithin((b) => renderCard(notice, b), limit) }];
+      return [{ msgType, content: fitWithin((b) => renderCard(notice, b), limit, settings) }];
   }
 }
 
 /** Renders with smaller and smaller budgets until the content is within `limit` bytes. */
-function fitWithin<T>(render: (budget: Budget) => T, limit: number): T {
+function fitWithin<T>(render: (budget: Budget) => T, limit: number, settings: Settings): T {
   let content = render(scaleBudget(1));
   for (const scale of SCALES.slice(1)) {
     if (byteLength(content) <= limit) break;
     content = render(scaleBudget(scale));
   }
+  const size = byteLength(content);
+  if (size > limit) throw tooLarge(settings, size, limit);
   return content;
+}
+
+/**
+ * Trimmed as far as it goes and still too large: only the author's own parts can be the cause
+ * (event text is trimmed away), so the error names the largest of them.
+ */
+function tooLarge(settings: Settings, size: number, limit: number): InputError {
+  const parts: [string, unknown][] = [
+    [Input.Message, settings.message],
+    [Input.Fields, settings.fields],
+    [Input.Buttons, settings.buttons],
+    [Input.Mention, settings.mentions],
+    [Input.Title, settings.title],
+  ];
+  const [input] = parts.reduce((big, part) =>
+    byteLength(part[1] ?? '') > byteLength(big[1] ?? '') ? part : big,
+  );
+  return new InputError(
+    input,
+    `makes the message ${size} bytes even with everything trimmed; Feishu accepts at most ${limit} bytes here`,
+  );
 }
 
 function template(settings: Settings): Record<string, unknown> {

@@ -725,11 +725,7 @@ describe('combinations', () => {
       /cannot be combined with update/,
     ],
     [{ 'reply-to': 'om_a', to: 'oc_a' }, 'reply-to', /without `to` and `webhook`/],
-    [
-      { to: 'oc_a', content: '{"schema":"2.0"}', images: 'a.png' },
-      'images',
-      /verbatim `content`/,
-    ],
+    [{ to: 'oc_a', content: '{"schema":"2.0"}', images: 'a.png' }, 'images', /verbatim `content`/],
     [{ to: 'ou_a', 'recall-key': 'nightly' }, 'recall-key', /searches group chats/],
   ])('refuses a combination it cannot honour: %o', async (values, input, message) => {
     const error = await inputError({ ...APP, ...values });

@@ -732,6 +732,18 @@ describe('needs', () => {
   });
 });
 
+describe('content that cannot be trimmed enough', () => {
+  it('fails naming the input that makes it too large, rather than exceed the limit', async () => {
+    const long = `https://example.com/${'a'.repeat(950)}`;
+    const buttons = Array.from({ length: 20 }, (_, i) => `B${i} | ${long}${i}`).join('\n');
+    // A webhook body holds 20 KB: twenty 1 kB button links cannot fit however the rest is cut.
+    const error = await render('push', { buttons }, {}, undefined, true).catch((e) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).input).toBe('buttons');
+    expect((error as InputError).message).toMatch(/even with everything trimmed/);
+  });
+});
+
 describe('key marker', () => {
   it('is in the footer of every rendering', async () => {
     const card = await cardFor('push', { key: 'deploy-prod' });

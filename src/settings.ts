@@ -1,7 +1,5 @@
+import type { ReceiveIdType } from './feishu/client.js';
 import type { Status } from './status.js';
-
-/** How Feishu names the kind of ID in `receive_id`. */
-export type ReceiveIdType = 'chat_id' | 'open_id' | 'union_id' | 'user_id' | 'email';
 
 export type Recipient =
   | { kind: 'id'; idType: ReceiveIdType; id: string }

@@ -7,6 +7,7 @@ import { type CallContext, call, type Json } from './call.js';
 import type { HttpRequest } from './http.js';
 import { multipart } from './multipart.js';
 
+/** How Feishu names the kind of ID in `receive_id`. */
 export type ReceiveIdType = 'chat_id' | 'open_id' | 'union_id' | 'user_id' | 'email';
 
 export interface SentMessage {
@@ -183,6 +184,7 @@ export class FeishuClient {
   async listChats(): Promise<Chat[]> {
     const chats: Chat[] = [];
     let pageToken = '';
+    let pages = 0;
     do {
       const query = `page_size=100${pageToken ? `&page_token=${encodeURIComponent(pageToken)}` : ''}`;
       const body = await this.api('list chats', 'GET', `/im/v1/chats?${query}`);
@@ -190,7 +192,7 @@ export class FeishuClient {
       for (const item of data.items ?? []) {
         chats.push({ chatId: String(item.chat_id ?? ''), name: String(item.name ?? '') });
       }
-      pageToken = data.has_more ? String(data.page_token ?? '') : '';
+      pageToken = nextPage(data, pageToken, ++pages);
     } while (pageToken);
     return chats;
   }
@@ -198,6 +200,7 @@ export class FeishuClient {
   /** A chat's messages since `startTime` (seconds), newest first, a page (50) at a time. */
   async *history(chatId: string, startTime: number): AsyncGenerator<HistoryItem[]> {
     let pageToken = '';
+    let pages = 0;
     do {
       const query = new URLSearchParams({
         container_id_type: 'chat',
@@ -210,9 +213,22 @@ export class FeishuClient {
       const body = await this.api(`read history of ${chatId}`, 'GET', `/im/v1/messages?${query}`);
       const data = (body.data ?? {}) as { items?: Json[]; has_more?: boolean; page_token?: string };
       yield (data.items ?? []).map(historyItem);
-      pageToken = data.has_more ? String(data.page_token ?? '') : '';
+      pageToken = nextPage(data, pageToken, ++pages);
     } while (pageToken);
   }
+}
+
+/** Chats (100 a page) or history (50 a page) beyond this many pages are not read. */
+const MAX_PAGES = 200;
+
+/** The next page token, or '' to stop: at the end, at the page cap, or on a token that repeats. */
+function nextPage(
+  data: { has_more?: boolean; page_token?: string },
+  current: string,
+  pages: number,
+): string {
+  const next = data.has_more ? String(data.page_token ?? '') : '';
+  return next && next !== current && pages < MAX_PAGES ? next : '';
 }
 
 function sentMessage(body: Json): SentMessage {

@@ -123,7 +123,11 @@ const CARD_SUBCODES: Record<string, string> = {
 /** Codes that say the token is no good: fetch a fresh one once and repeat the call. */
 export const TOKEN_CODES = new Set([99991661, 99991663, 99991664, 99991671]);
 
-/** Codes that say "slow down": retried after the reset time or a backoff. */
+/**
+ * Codes that say "slow down": retried after the reset time or a backoff. A webhook's 9499
+ * ("bad request / too many requests") is not among them: it mostly answers a malformed body,
+ * which a retry would only repeat; the webhook's own limit answers 11232.
+ */
 export const THROTTLE_CODES = new Set([230020, 99991400, 11232, 11233]);
 
 /** The message is gone: recall treats it as done, update falls back to a new message. */

@@ -89,3 +89,27 @@ describe('token refresh', () => {
     expect(requests.filter((r) => r.method === 'PATCH')).toHaveLength(16);
   });
 });
+
+describe('pagination', () => {
+  it('stops when a server repeats its page token instead of looping forever', async () => {
+    const { transport, requests } = scripted((request) =>
+      request.url.endsWith('/tenant_access_token/internal')
+        ? json(200, { code: 0, tenant_access_token: 't-1', expire: 7200 })
+        : json(200, {
+            code: 0,
+            data: { items: [{ chat_id: 'oc_a', name: 'A' }], has_more: true, page_token: 'same' },
+          }),
+    );
+    const client = new FeishuClient({
+      transport,
+      policy: { ...DEFAULT_POLICY, retries: 0 },
+      debug: () => undefined,
+      baseUrl: 'https://open.feishu.cn',
+      appId: 'cli_a',
+      appSecret: 's',
+    });
+    const chats = await client.listChats();
+    expect(requests.filter((r) => r.url.includes('/im/v1/chats'))).toHaveLength(2);
+    expect(chats).toHaveLength(2);
+  });
+});

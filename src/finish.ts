@@ -60,16 +60,19 @@ export async function finish(
     const results = await settleLimit(targets, 8, async ({ messageId, chatId }) => {
       if (await updateInPlace(client, messageId, [card], deps))
         return `Finished ${messageId} as ${status}.`;
-      // Gone or too old: the result still reaches the chat, as a new message.
-      if (!chatId) throw new Error(`could not update ${messageId} and its chat is unknown`);
-      const sent = await client.send(
-        'chat_id',
-        chatId,
-        card.msgType,
-        JSON.stringify(card.content),
-        randomUUID(),
+      // Gone or too old: the result still reaches the chat, as a new message. A card the main
+      // step updated (the `update` input) has no recorded chat: `to` names where the news goes.
+      const fallback = chatId
+        ? [{ idType: 'chat_id' as const, id: chatId }]
+        : settings.recipients.flatMap((r) => (r.kind === 'id' ? [r] : []));
+      if (fallback.length === 0) {
+        throw new Error(`could not update ${messageId}, and neither its chat nor \`to\` is known`);
+      }
+      const content = JSON.stringify(card.content);
+      const sent = await Promise.all(
+        fallback.map((d) => client.send(d.idType, d.id, card.msgType, content, randomUUID())),
       );
-      return `Posted the result to ${chatId} as ${sent.messageId}.`;
+      return `Posted the result as ${sent.map((m) => m.messageId).join(', ')}.`;
     });
     results.forEach((r, i) => {
       if (r.status === 'fulfilled') outcome.done.push(r.value);

@@ -107,6 +107,26 @@ describe('the post step', () => {
     expect(JSON.parse(fresh[0]?.content ?? '{}').header.template).toBe('green');
   });
 
+  it('finishes a card the main step updated; if it is gone by then, the result goes to `to`', async () => {
+    const first = await runAction({
+      inputs: { ...app(), to: CHAT, status: 'in_progress', finish: 'false' },
+    });
+    const id = first.outputs['message-id'] ?? '';
+    const inputs = { ...app(), update: id, to: CHAT, status: 'in_progress' };
+    const main = await runAction({ inputs });
+    expect(main.state.finish).toBeTruthy();
+    await runAction({ inputs: { ...app(), recall: id } });
+    const post = await runAction({
+      inputs: { ...inputs, 'job-status': 'success' },
+      state: main.state,
+    });
+    expect(post.code, post.stdout).toBe(0);
+    const live = fake.messages(CHAT).filter((m) => !m.deleted);
+    expect(live).toHaveLength(1);
+    expect(live[0]?.message_id).not.toBe(id);
+    expect(JSON.parse(live[0]?.content ?? '{}').header.template).toBe('green');
+  });
+
   it('with a webhook, posts a short follow-up card with the final status', async () => {
     const webhook = `${fake.url}/open-apis/bot/v2/hook/hook-token-123456`;
     const { post } = await mainThenPost(

@@ -15,6 +15,7 @@ import type { CheckedImage } from './images.js';
 import { mapLimit, settleLimit } from './pool.js';
 import { type RecallOutcome, recallByKey, recallMessages } from './recall.js';
 import { type MessageContent, renderContents } from './render/content.js';
+import type { Notice } from './render/model.js';
 import { buildNotice, type NoticeExtras } from './render/notice.js';
 import type { Settings } from './settings.js';
 
@@ -36,6 +37,8 @@ export interface SentRecord {
 }
 
 export interface Delivery {
+  /** The notice as delivered (with the uploaded images), for the summary. */
+  notice?: Notice;
   contents: MessageContent[];
   sent: SentRecord[];
   updated: string[];
@@ -80,6 +83,7 @@ export async function deliver(
     images: imageKeys.map((key, i) => ({ key, alt: images[i]?.name ?? '' })),
   });
   const appContents = renderContents(settings, notice, false);
+  result.notice = notice;
   result.contents = appContents;
 
   const destinations = destinationsOf(settings, chatsByName);

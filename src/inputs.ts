@@ -78,6 +78,7 @@ export async function readSettings(source: InputSource): Promise<Settings> {
 
   const type = oneOf(Input.Type, get(Input.Type) || 'card', MESSAGE_TYPES);
   const contentText = get(Input.Content);
+  const needsText = get(Input.Needs);
   const templateId = get(Input.TemplateId);
   const templateVariables = get(Input.TemplateVariables);
   // Parsed even without template-id: a broken value must not pass unnoticed.
@@ -95,7 +96,8 @@ export async function readSettings(source: InputSource): Promise<Settings> {
       : undefined,
     baseUrl: readDomain(get(Input.Domain)),
     recipients: unique(atMost(Input.To, list(get(Input.To)), MAX_RECIPIENTS).map(parseRecipient)),
-    status: readStatus(get(Input.Status)),
+    // Empty: derived from `needs` when given, else a plain info notice.
+    status: readStatus(get(Input.Status)) ?? (needsText ? undefined : 'info'),
     title: get(Input.Title) || undefined,
     message: get(Input.Message) || undefined,
     fields: atMost(Input.Fields, lines(get(Input.Fields)), MAX_FIELDS).map(parseField),
@@ -132,7 +134,7 @@ export async function readSettings(source: InputSource): Promise<Settings> {
     replace: bool(Input.Replace, get(Input.Replace), false),
     recallKey: optionalMatch(Input.RecallKey, get(Input.RecallKey), KEY, KEY_RULE),
     recallWithinSeconds: duration(Input.RecallWithin, get(Input.RecallWithin) || '24h'),
-    needs: await readNeeds(get(Input.Needs)),
+    needs: await readNeeds(needsText),
     finish: get(Input.Finish) ? bool(Input.Finish, get(Input.Finish), false) : undefined,
     failOnError: bool(Input.FailOnError, get(Input.FailOnError), false),
     retries: integer(Input.Retries, get(Input.Retries) || '3', 0, 10),
@@ -346,7 +348,6 @@ function checkCombination(s: Settings): void {
       'recalls without sending, so it cannot be combined with replace',
     );
   }
-  if (!s.status && s.needs.length === 0) s.status = 'info';
   if (s.type === 'template' && !s.template && !s.content) {
     throw new InputError(Input.TemplateId, 'is required with type: template');
   }

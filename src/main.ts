@@ -79,9 +79,6 @@ async function runMain(settings: Settings): Promise<void> {
   try {
     const delivery = await deliver(settings, ctx, images, deps);
     report(settings, delivery);
-    const notice = buildNotice(settings, ctx, {
-      images: delivery.imageKeys.map((key, i) => ({ key, alt: images[i]?.name ?? '' })),
-    });
     if (shouldFinish(settings, delivery)) {
       const state: FinishState = {
         startedAt,
@@ -94,7 +91,7 @@ async function runMain(settings: Settings): Promise<void> {
     const error =
       delivery.failures.map((f) => `${f.target}: ${f.error.message}`).join('\n') || undefined;
     writeOutputs(runner, delivery, settings.failOnError ? undefined : error);
-    summary(settings, summaryMarkdown(notice, delivery, false, error));
+    summary(settings, summaryMarkdown(delivery.notice, delivery, false, error));
     if (error) {
       if (settings.failOnError) runner.setFailed(error);
       else for (const f of delivery.failures) runner.warning(`${f.target}: ${f.error.message}`);

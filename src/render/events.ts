@@ -40,13 +40,8 @@ function objectAt(payload: unknown, path: string): Record<string, unknown> | und
 }
 
 const text = (value: string): Span => ({ text: value });
-const link = (value: string, href: string | undefined): Span =>
+const link = (value: string, href?: string): Span =>
   href ? { text: value, href } : { text: value };
-const code = (value: string, href?: string): Span => ({
-  text: value,
-  code: true,
-  ...(href ? { href } : {}),
-});
 
 function fact(label: string, ...value: (Span | undefined)[]): NoticeFact | undefined {
   const spans = value.filter((span): span is Span => span !== undefined && span.text !== '');
@@ -85,10 +80,10 @@ export function eventFacts(ctx: RunContext): EventFacts {
 
   add(
     fact('Repository', link(ctx.repository, safeUrl(repoUrl))),
-    fact(ctx.refType === 'tag' ? 'Tag' : 'Branch', code(ctx.refName || ctx.ref)),
+    fact(ctx.refType === 'tag' ? 'Tag' : 'Branch', link(ctx.refName || ctx.ref)),
     fact(
       'Commit',
-      code(shortSha(sha) ?? '', safeUrl(commitUrl)),
+      link(shortSha(sha) ?? '', safeUrl(commitUrl)),
       headMessage ? text(` ${headMessage}`) : undefined,
     ),
     ...specific.facts,
@@ -139,7 +134,7 @@ function perEvent(ctx: RunContext, p: Payload): Specific {
     case 'deployment_status':
       return deployment(p);
     case 'schedule':
-      return { ...none, facts: [fact('Schedule', code(pick(p, 'schedule') ?? ''))] };
+      return { ...none, facts: [fact('Schedule', link(pick(p, 'schedule') ?? ''))] };
     case 'merge_group':
       return {
         ...none,
@@ -148,7 +143,7 @@ function perEvent(ctx: RunContext, p: Payload): Specific {
         facts: [
           fact(
             'Merge queue',
-            code(pick(p, 'merge_group.base_ref')?.replace(/^refs\/heads\//, '') ?? ''),
+            link(pick(p, 'merge_group.base_ref')?.replace(/^refs\/heads\//, '') ?? ''),
           ),
         ],
       };
@@ -180,7 +175,7 @@ function push(p: Payload): Specific {
     total: commits.length,
     items: commits.map((c) => ({
       spans: [
-        code(shortSha(pick(c, 'id')) ?? '', safeUrl(pick(c, 'url'))),
+        link(shortSha(pick(c, 'id')) ?? '', safeUrl(pick(c, 'url'))),
         text(` ${firstLine(pick(c, 'message')) ?? ''}`),
         ...(pick(c, 'author.name') ? [text(` — ${pick(c, 'author.name')}`)] : []),
       ],
@@ -213,7 +208,7 @@ function pullRequest(p: Payload): Specific {
         text(` ${pick(p, 'pull_request.title') ?? ''}`),
       ),
       fact('Author', text(pick(p, 'pull_request.user.login') ?? '')),
-      base && head ? fact('Merge', code(base), text(' ← '), code(head)) : undefined,
+      base && head ? fact('Merge', link(base), text(' ← '), link(head)) : undefined,
       fact('Action', text(merged ? 'merged' : (pick(p, 'action') ?? ''))),
     ],
     lists: [],
@@ -228,7 +223,7 @@ function release(p: Payload): Specific {
   return {
     facts: [
       fact('Release', link(pick(p, 'release.name') ?? pick(p, 'release.tag_name') ?? '', url)),
-      fact('Tag', code(pick(p, 'release.tag_name') ?? '')),
+      fact('Tag', link(pick(p, 'release.tag_name') ?? '')),
       pick(p, 'release.prerelease') === 'true' ? fact('Pre-release', text('yes')) : undefined,
     ],
     lists: [],
@@ -241,7 +236,7 @@ function dispatch(p: Payload): Specific {
   const inputs = objectAt(p, 'inputs') ?? {};
   const items = Object.entries(inputs)
     .filter(([, v]) => v !== null && v !== '' && typeof v !== 'object')
-    .map(([k, v]) => ({ spans: [code(k), text(`: ${String(v)}`)] }));
+    .map(([k, v]) => ({ spans: [link(k), text(`: ${String(v)}`)] }));
   return {
     facts: [],
     lists: items.length > 0 ? [{ title: 'Inputs', items, total: items.length }] : [],
@@ -279,7 +274,7 @@ function deployment(p: Payload): Specific {
     facts: [
       fact(
         'Environment',
-        code(pick(p, 'deployment.environment') ?? pick(p, 'deployment_status.environment') ?? ''),
+        link(pick(p, 'deployment.environment') ?? pick(p, 'deployment_status.environment') ?? ''),
       ),
       fact('State', text(pick(p, 'deployment_status.state') ?? '')),
       fact(

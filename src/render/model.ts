@@ -10,7 +10,6 @@ export interface Span {
   text: string;
   /** A URL we built or validated (see safeUrl). */
   href?: string;
-  code?: boolean;
   /** Author-written markdown (the message, fields): passed through unescaped. */
   markdown?: boolean;
 }

@@ -89,7 +89,7 @@ function jobsList(needs: NeededJob[]): NoticeList {
       const status = parseStatus(job.result);
       const icon = status ? STATUS_LOOK[status].icon : '❔';
       return {
-        spans: [{ text: `${icon} ` }, { text: job.name, code: true }, { text: ` ${job.result}` }],
+        spans: [{ text: `${icon} ` }, { text: job.name }, { text: ` ${job.result}` }],
       };
     }),
   };

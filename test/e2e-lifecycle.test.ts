@@ -330,6 +330,20 @@ describe('the composite recall step', () => {
     expect(fake.messages()).toHaveLength(1);
   });
 
+  it('says what is missing when given nothing to recall', async () => {
+    const run = runComposite({
+      'app-id': 'cli_test_app',
+      'app-secret': 'test-secret',
+      domain: fake.url,
+      to: CHAT,
+    });
+    await expect(run).rejects.toMatchObject({
+      code: 1,
+      stdout: expect.stringContaining('Input "message-ids" or "key" is required'),
+    });
+    expect(fake.requests).toHaveLength(0);
+  });
+
   it('recalls the notices of a key', async () => {
     const sent = await runAction({ inputs: { ...app(), to: CHAT, key: 'deploy-prod' } });
     const run = await runComposite({

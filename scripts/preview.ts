@@ -18,7 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { readRunContext } from '../src/context.js';
-import { emptyRecall } from '../src/deliver.js';
+import { undelivered } from '../src/deliver.js';
 import { describeError } from '../src/errors.js';
 import { findImages } from '../src/images.js';
 import { readSettings } from '../src/inputs.js';
@@ -230,14 +230,7 @@ export async function renderPreview(options: PreviewOptions = {}): Promise<Previ
     images: images.map((image, i) => ({ key: `img_preview_${i + 1}`, alt: image.name })),
   });
   const contents = renderContents(settings, notice, false);
-  const delivery = {
-    contents,
-    sent: [],
-    updated: [],
-    imageKeys: [],
-    recall: emptyRecall(),
-    failures: [],
-  };
+  const delivery = undelivered(contents, notice);
   const summary = summaryMarkdown(notice, delivery, true);
   return { eventName, env, settings, notice, contents, summary };
 }

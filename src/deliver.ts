@@ -56,6 +56,19 @@ export function emptyRecall(): RecallOutcome {
   return { recalled: [], alreadyGone: [], tooOld: [], failures: [] };
 }
 
+/** What a run that sends nothing reports (a dry run, a preview): the contents alone. */
+export function undelivered(contents: MessageContent[], notice?: Notice): Delivery {
+  return {
+    notice,
+    contents,
+    sent: [],
+    updated: [],
+    imageKeys: [],
+    recall: emptyRecall(),
+    failures: [],
+  };
+}
+
 export async function deliver(
   settings: Settings,
   ctx: RunContext,

@@ -5,7 +5,7 @@
  */
 import { Input, Output, State } from './constants.js';
 import { readRunContext } from './context.js';
-import { type Delivery, type DeliveryDeps, deliver, emptyRecall } from './deliver.js';
+import { type Delivery, type DeliveryDeps, deliver, undelivered } from './deliver.js';
 import { describeError, InputError } from './errors.js';
 import type { CallContext } from './feishu/call.js';
 import { FeishuClient } from './feishu/client.js';
@@ -57,14 +57,7 @@ async function runMain(settings: Settings): Promise<void> {
   // Rendered before any request, so content that cannot be sent fails as an input error.
   const contents = renderContents(settings, preview, settings.webhook !== undefined);
   if (settings.dryRun) {
-    const delivery: Delivery = {
-      contents,
-      sent: [],
-      updated: [],
-      imageKeys: [],
-      recall: emptyRecall(),
-      failures: [],
-    };
+    const delivery = undelivered(contents, preview);
     writeOutputs(runner, delivery, undefined);
     runner.info(
       `Dry run: nothing sent. The ${contents[0]?.msgType ?? 'message'} content would be:`,

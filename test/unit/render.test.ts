@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -17,6 +18,7 @@ import { TRUNCATED } from '../../src/render/escape.js';
 import { isFooterOfKey } from '../../src/render/model.js';
 import { buildNotice, formatDuration, type NoticeExtras } from '../../src/render/notice.js';
 import type { Settings } from '../../src/settings.js';
+import { githubEnv } from '../helpers/run-action.js';
 
 // ---------- run contexts from the fixtures, as a runner would describe each event ----------
 
@@ -24,21 +26,8 @@ const FIXTURES = fileURLToPath(new URL('../fixtures/events/', import.meta.url));
 const SHA = '9f3c2a1b7e6d5c4b3a29180f7e6d5c4b3a291807';
 const RUN_URL = 'https://github.com/acme/shop/actions/runs/1234567890';
 
-const BASE_ENV: Record<string, string> = {
-  GITHUB_SERVER_URL: 'https://github.com',
-  GITHUB_REPOSITORY: 'acme/shop',
-  GITHUB_REF: 'refs/heads/main',
-  GITHUB_REF_NAME: 'main',
-  GITHUB_REF_TYPE: 'branch',
-  GITHUB_SHA: SHA,
-  GITHUB_ACTOR: 'octocat',
-  GITHUB_TRIGGERING_ACTOR: 'octocat',
-  GITHUB_WORKFLOW: 'Deploy',
-  GITHUB_JOB: 'deploy',
-  GITHUB_RUN_ID: '1234567890',
-  GITHUB_RUN_NUMBER: '42',
-  GITHUB_RUN_ATTEMPT: '1',
-};
+/** The runner's variables for a push to acme/shop main, as the end-to-end harness sets them. */
+const BASE_ENV = githubEnv('push', '', tmpdir());
 
 const tag = { GITHUB_REF: 'refs/tags/v2.4.1', GITHUB_REF_NAME: 'v2.4.1', GITHUB_REF_TYPE: 'tag' };
 const EVENT_ENV: Record<string, Record<string, string>> = {

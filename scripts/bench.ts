@@ -129,10 +129,15 @@ function timed(
       clearTimeout(timer);
       reject(error);
     });
-    child.on('exit', (code) => {
-      const wallMs = performance.now() - start;
+    // Wall time ends at 'exit' (the process is gone); the result waits for 'close', when all of
+    // its output has been read.
+    let wallMs = 0;
+    child.on('exit', () => {
+      wallMs = performance.now() - start;
+    });
+    child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, wallMs, t0, stdout, stderr });
+      resolve({ code, wallMs: wallMs || performance.now() - start, t0, stdout, stderr });
     });
   });
 }

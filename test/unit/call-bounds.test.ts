@@ -18,6 +18,17 @@ function scripted(answer: (request: HttpRequest) => HttpResponse | Promise<HttpR
   return { transport, requests };
 }
 
+/** A client with no retries over a scripted transport. */
+const clientOver = (transport: Transport) =>
+  new FeishuClient({
+    transport,
+    policy: { ...DEFAULT_POLICY, retries: 0 },
+    debug: () => undefined,
+    baseUrl: 'https://open.feishu.cn',
+    appId: 'cli_a',
+    appSecret: 's',
+  });
+
 const json = (status: number, body: unknown): HttpResponse => ({
   status,
   headers: {},
@@ -76,14 +87,7 @@ describe('token refresh', () => {
         ? json(400, { code: 99991663, msg: 'invalid token' })
         : json(200, { code: 0, data: {} });
     });
-    const client = new FeishuClient({
-      transport,
-      policy: { ...DEFAULT_POLICY, retries: 0 },
-      debug: () => undefined,
-      baseUrl: 'https://open.feishu.cn',
-      appId: 'cli_a',
-      appSecret: 's',
-    });
+    const client = clientOver(transport);
     await Promise.all(Array.from({ length: 8 }, (_, i) => client.update(`om_${i}`, '{}')));
     expect(issued).toBe(2);
     expect(requests.filter((r) => r.method === 'PATCH')).toHaveLength(16);
@@ -100,14 +104,7 @@ describe('pagination', () => {
             data: { items: [{ chat_id: 'oc_a', name: 'A' }], has_more: true, page_token: 'same' },
           }),
     );
-    const client = new FeishuClient({
-      transport,
-      policy: { ...DEFAULT_POLICY, retries: 0 },
-      debug: () => undefined,
-      baseUrl: 'https://open.feishu.cn',
-      appId: 'cli_a',
-      appSecret: 's',
-    });
+    const client = clientOver(transport);
     const chats = await client.listChats();
     expect(requests.filter((r) => r.url.includes('/im/v1/chats'))).toHaveLength(2);
     expect(chats).toHaveLength(2);

@@ -28,8 +28,8 @@ const hostileFixture = JSON.parse(
 ) as Payload;
 const HOSTILE_BRANCH = String(hostileFixture.ref).replace(/^refs\/heads\//, '');
 
-/** Text a contributor controls, and the pieces of it a reader must still be able to read. */
-const HOSTILE = [
+/** Attacks a reader must still see as the literal text (in HOSTILE and in the hostile fixture). */
+const READABLE_ATTACKS = [
   '<at id=all></at>',
   '<at user_id="all"></at>',
   '[x](https://evil.example)',
@@ -41,9 +41,14 @@ const HOSTILE = [
   // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal text is the attack
   '${{ secrets.X }}',
   '{"msg_type":"text"}',
+  'admin@evil.example',
+];
+
+/** Text a contributor controls. */
+const HOSTILE = [
+  ...READABLE_ATTACKS,
   '\u202eevil\u202c',
   '\u0000\u0007\u001b[31m',
-  'admin@evil.example',
   '<a href="https://evil.example">a</a>',
   '<b>bold</b>',
   '# heading',
@@ -179,18 +184,7 @@ describe('the hostile push fixture', () => {
           .join('\n'),
       );
       for (const piece of [
-        '<at id=all></at>',
-        '<at user_id="all"></at>',
-        '[x](https://evil.example)',
-        '![i](https://evil.example/a.png)',
-        'https://evil.example/login',
-        'www.evil.example',
-        '<font color=red>RED</font>',
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal text
-        '${{ secrets.X }}',
-        '{"msg_type":"text"}',
-        'admin@evil.example',
-        '```js',
+        ...READABLE_ATTACKS,
         '<font color=red>Mallory</font>',
         'feat/<at_id=all></at>[x](https://evil.example)',
       ]) {

@@ -26,8 +26,8 @@ import {
   type FakeOptions,
   type RecordedRequest,
   startFakeFeishu,
-} from '../test/fake-feishu.js';
-import { FIXTURES, githubEnv, parseCommandFile, ROOT } from '../test/helpers/run-action.js';
+} from '../test/support/fake-feishu.js';
+import { FIXTURES, githubEnv, parseCommandFile, ROOT } from '../test/support/run-action.js';
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -83,7 +83,7 @@ const NODE_VERSION = execFileSync(NODE, ['--version'], { encoding: 'utf8' }).tri
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /**
- * Every process gets the same small environment, as in test/helpers/run-action.ts: variables
+ * Every process gets the same small environment, as in test/support/run-action.ts: variables
  * of this shell (NODE_OPTIONS, NODE_EXTRA_CA_CERTS…) would slow one side of a ratio only.
  */
 const BASE_ENV: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
@@ -143,7 +143,7 @@ function timed(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Running the action as a runner does (env as in test/helpers/run-action.ts)
+// Running the action as a runner does (env as in test/support/run-action.ts)
 
 interface ActionRun extends Timed {
   outputs: Record<string, string>;

@@ -27,7 +27,7 @@ import { type MessageContent, renderContents } from '../src/render/content.js';
 import type { Notice } from '../src/render/model.js';
 import { buildNotice } from '../src/render/notice.js';
 import type { Settings } from '../src/settings.js';
-import { parseCommandFile } from '../test/helpers/run-action.js';
+import { parseCommandFile } from '../test/support/run-action.js';
 import { type Block, type Inline, pageHtml, parseMarkdown } from './card-html.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeFeishu, startFakeFeishu } from './fake-feishu.js';
-import { runAction } from './helpers/run-action.js';
+import { type FakeFeishu, startFakeFeishu } from './support/fake-feishu.js';
+import { runAction } from './support/run-action.js';
 
 let fake: FakeFeishu;
 let workspace: string;

@@ -1,7 +1,7 @@
 /** Issue 2: the core path through the bundled action against the fake Feishu API. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeFeishu, startFakeFeishu } from './fake-feishu.js';
-import { runAction } from './helpers/run-action.js';
+import { type FakeFeishu, startFakeFeishu } from './support/fake-feishu.js';
+import { runAction } from './support/run-action.js';
 
 let fake: FakeFeishu;
 const SECRET = 'test-secret';

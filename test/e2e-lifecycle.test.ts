@@ -6,8 +6,15 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { type FakeFeishu, startFakeFeishu } from './fake-feishu.js';
-import { githubEnv, NODE, parseCommandFile, ROOT, runAction } from './helpers/run-action.js';
+import { type FakeFeishu, startFakeFeishu } from './support/fake-feishu.js';
+import {
+  githubEnv,
+  NODE,
+  parseCommandFile,
+  RECALL_ACTION_PATH,
+  ROOT,
+  runAction,
+} from './support/run-action.js';
 
 let fake: FakeFeishu;
 beforeEach(async () => {
@@ -297,7 +304,7 @@ describe('the composite recall step', () => {
       ...githubEnv('workflow_dispatch', join(dir, 'event.json'), dir),
       PATH: `${join(NODE, '..')}:${process.env.PATH}`,
       GITHUB_OUTPUT: output,
-      GITHUB_ACTION_PATH: join(ROOT, 'recall'),
+      GITHUB_ACTION_PATH: RECALL_ACTION_PATH,
     };
     for (const [name, value] of Object.entries(step.env as Record<string, string>)) {
       env[name] = value.replace(

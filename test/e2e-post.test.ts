@@ -1,7 +1,7 @@
 /** Issue 8: the post step finishes an in-progress card, emulating the runner's two stages. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeFeishu, startFakeFeishu } from './fake-feishu.js';
-import { type RunOptions, runAction } from './helpers/run-action.js';
+import { type FakeFeishu, startFakeFeishu } from './support/fake-feishu.js';
+import { type RunOptions, runAction } from './support/run-action.js';
 
 let fake: FakeFeishu;
 beforeEach(async () => {

@@ -19,9 +19,9 @@ import {
   type FakeOptions,
   type RecordedRequest,
   startFakeFeishu,
-} from './fake-feishu.js';
-import { startProxy, type TestProxy } from './helpers/proxy.js';
-import { type RunOptions, type RunResult, runAction } from './helpers/run-action.js';
+} from './support/fake-feishu.js';
+import { startProxy, type TestProxy } from './support/proxy.js';
+import { type RunOptions, type RunResult, runAction } from './support/run-action.js';
 
 const SECRET = 'test-secret';
 const CHAT = 'oc_test_chat';

@@ -8,8 +8,8 @@
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type FakeFeishu, startFakeFeishu } from './fake-feishu.js';
-import { type RunOptions, type RunResult, runAction } from './helpers/run-action.js';
+import { type FakeFeishu, startFakeFeishu } from './support/fake-feishu.js';
+import { type RunOptions, type RunResult, runAction } from './support/run-action.js';
 
 const APP_SECRET = 'app-secret-Q7tLx2vN9pRw';
 const HOOK_TOKEN = 'b7c1e5a2-4f0d-4c3e-9a61-2d8f5e7c0b94';

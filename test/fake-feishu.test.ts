@@ -6,7 +6,7 @@ import {
   type FakeOptions,
   flattenCardForHistory,
   startFakeFeishu,
-} from './fake-feishu.js';
+} from './support/fake-feishu.js';
 
 // Plain node:http without keep-alive, so a socket destroyed by a fault never leaks into the
 // next request of a test.

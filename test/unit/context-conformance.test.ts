@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { readRunContext } from '../../src/context.js';
-import { FIXTURES, githubEnv, ROOT } from '../helpers/run-action.js';
+import { FIXTURES, githubEnv, ROOT } from '../support/run-action.js';
 
 /** @actions/github builds its context once, on import: read it in a fresh process per event. */
 async function githubContext(env: Record<string, string>) {

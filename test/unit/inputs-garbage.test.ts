@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { readSettings } from '../../src/inputs.js';
-import { type FakeFeishu, startFakeFeishu } from '../fake-feishu.js';
-import { type RunResult, runAction } from '../helpers/run-action.js';
+import { type FakeFeishu, startFakeFeishu } from '../support/fake-feishu.js';
+import { type RunResult, runAction } from '../support/run-action.js';
 
 const APP_SECRET = 's3cret-app-value';
 const BASE: Record<string, string> = {

@@ -18,7 +18,7 @@ import { TRUNCATED } from '../../src/render/escape.js';
 import { isFooterOfKey } from '../../src/render/model.js';
 import { buildNotice, formatDuration, type NoticeExtras } from '../../src/render/notice.js';
 import type { Settings } from '../../src/settings.js';
-import { githubEnv } from '../helpers/run-action.js';
+import { githubEnv } from '../support/run-action.js';
 
 // ---------- run contexts from the fixtures, as a runner would describe each event ----------
 

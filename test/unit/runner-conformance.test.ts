@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as core from '@actions/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runner } from '../../src/runner.js';
-import { parseCommandFile } from '../helpers/run-action.js';
+import { parseCommandFile } from '../support/run-action.js';
 
 const VALUES = [
   'plain',

@@ -9,9 +9,16 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIXTURES = join(ROOT, 'test/fixtures/events');
+/** Where the test run's own bundle of the current source lives (see global-setup.ts). */
+export const BUNDLE_ROOT = join(ROOT, '.runtime/e2e-bundle');
+/** The entry the e2e tests run: a fresh bundle of src/, or E2E_ENTRY when given. */
+export const ENTRY = process.env.E2E_ENTRY || join(BUNDLE_ROOT, 'dist/index.js');
+/** What a composite step sees as GITHUB_ACTION_PATH for recall/ (its `../dist` is ENTRY's). */
+export const RECALL_ACTION_PATH = join(dirname(dirname(ENTRY)), 'recall');
 /** The Node binary under test: E2E_NODE (CI sets Node 24, the runners' runtime) or this one. */
 export const NODE = process.env.E2E_NODE || process.execPath;
 
@@ -26,6 +33,11 @@ export interface RunOptions {
   workspace?: string;
   entry?: string;
   timeoutMs?: number;
+  /**
+   * RUNNER_TEMP: the runner gives a job's steps (a step and its post step included) one
+   * directory. Pass the same one to runs that stand for steps of one job; default a fresh one.
+   */
+  runnerTemp?: string;
 }
 
 export interface RunResult {
@@ -69,6 +81,39 @@ export function githubEnv(
   };
 }
 
+/**
+ * What the runner evaluates an expression default of action.yml to, for a job still running.
+ * A new expression default must be added here: the harness refuses to guess.
+ */
+const EXPRESSION_DEFAULTS: Record<string, string> = {
+  '${{ job.status }}': 'success',
+};
+
+/** Every input's action.yml default as the runner passes it (INPUT_<NAME>, even when empty). */
+export function defaultInputs(actionFile = join(ROOT, 'action.yml')): Record<string, string> {
+  const action = parseYaml(readFileSync(actionFile, 'utf8')) as {
+    inputs?: Record<string, { default?: unknown }>;
+  };
+  const env: Record<string, string> = {};
+  for (const [name, spec] of Object.entries(action.inputs ?? {})) {
+    const raw = spec?.default === undefined || spec.default === null ? '' : String(spec.default);
+    let value = raw;
+    if (raw.includes('${{')) {
+      const known = EXPRESSION_DEFAULTS[raw.trim()];
+      if (known === undefined)
+        throw new Error(`run-action: no value for the default ${raw} of ${name}`);
+      value = known;
+    }
+    env[inputVariable(name)] = value;
+  }
+  return env;
+}
+
+/** The runner's name for an input's variable. */
+export function inputVariable(name: string): string {
+  return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
+}
+
 export function parseCommandFile(text: string): Record<string, string> {
   const values: Record<string, string> = {};
   const lines = text.split('\n');
@@ -108,15 +153,16 @@ export async function runAction(options: RunOptions = {}): Promise<RunResult> {
     GITHUB_OUTPUT: files.output,
     GITHUB_STATE: files.state,
     GITHUB_STEP_SUMMARY: files.summary,
-    'INPUT_JOB-STATUS': '',
+    RUNNER_TEMP: options.runnerTemp ?? dir,
+    ...defaultInputs(),
     ...options.env,
   };
   for (const [name, value] of Object.entries(options.inputs ?? {}))
-    env[`INPUT_${name.toUpperCase()}`] = value;
+    env[inputVariable(name)] = value;
   for (const [name, value] of Object.entries(options.state ?? {})) env[`STATE_${name}`] = value;
 
   const started = Date.now();
-  const child = spawn(NODE, [options.entry ?? join(ROOT, 'dist/index.js')], {
+  const child = spawn(NODE, [options.entry ?? ENTRY], {
     env,
     cwd: options.workspace ?? dir,
   });

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Tags a release: scripts/release.sh 1.2.3 (or npm run release -- 1.2.3).
 #
-# Checks that the tree is clean and on main, that dist/ is what `npm run bundle` builds from
-# src/, and that CHANGELOG.md has a section for the version; then makes the annotated tag
+# Checks that package.json and CHANGELOG.md name the version, that the tree is clean and on
+# main, and that dist/ is what `npm run bundle` builds from src/; then makes the annotated tag
 # v1.2.3 and moves the major tag v1 to it. Nothing is pushed: the push command is printed.
 #
 #   --dry-run   run every check, make no tag
@@ -34,6 +34,13 @@ major=${BASH_REMATCH[1]}
 tag="v$version"
 major_tag="v$major"
 
+# The version first: it is what every recipe's `@v$major` resolves to.
+package_version=$(node -p "require('./package.json').version")
+[ "$package_version" = "$version" ] ||
+  fail "package.json says $package_version, not $version: set its version (and package-lock.json's) first"
+grep -Eq "^## \[?v?${version//./\\.}\]?([[:space:]]|$)" CHANGELOG.md ||
+  fail "CHANGELOG.md has no section for $version: add a '## [$version] - $(date +%Y-%m-%d)' heading with the changes"
+
 branch=$(git rev-parse --abbrev-ref HEAD)
 [ "$branch" = main ] || fail "releases are tagged on main; this is '$branch'"
 [ -z "$(git status --porcelain)" ] || fail "the work tree has changes; commit or stash them first:
@@ -42,13 +49,6 @@ if git rev-parse -q --verify "refs/tags/$tag" >/dev/null; then
   fail "tag $tag exists already"
 fi
 
-grep -Eq "^## \[?v?${version//./\\.}\]?([[:space:]]|$)" CHANGELOG.md ||
-  fail "CHANGELOG.md has no section for $version: add a '## [$version] - $(date +%Y-%m-%d)' heading with the changes"
-
-package_version=$(node -p "require('./package.json').version")
-if [ "$package_version" != "$version" ]; then
-  echo "release: note: package.json says $package_version, the tag will say $version" >&2
-fi
 
 echo "Rebuilding dist/ to check it matches src/ …"
 npm run -s bundle >/dev/null

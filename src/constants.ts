@@ -47,6 +47,16 @@ export const Output = {
   Error: 'error',
 } as const;
 
+/** The recall step (recall/action.yml) passes its inputs under the action's names: these. */
+export const RECALL_STEP_INPUTS: Record<string, string> = {
+  recall: 'message-ids',
+  'recall-key': 'key',
+  'recall-within': 'within',
+};
+
+/** Set by the recall step, so errors name its own inputs. */
+export const RECALL_STEP_ENV = 'FEISHU_NOTIFY_RECALL_STEP';
+
 /** Names under which the main step hands the post step what it needs (core.saveState). */
 export const State = {
   IsPost: 'isPost',

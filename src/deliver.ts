@@ -9,15 +9,16 @@ import { Input } from './constants.js';
 import type { RunContext } from './context.js';
 import { asError, InputError } from './errors.js';
 import type { FeishuClient, ReceiveIdType } from './feishu/client.js';
-import { FeishuError, GONE_CODES } from './feishu/errors.js';
+import { AT_ALL_REFUSED, FeishuError, GONE_CODES } from './feishu/errors.js';
 import type { WebhookMessage } from './feishu/webhook.js';
 import type { CheckedImage } from './images.js';
 import { mapLimit, settleLimit } from './pool.js';
 import { type RecallOutcome, recallByKey, recallMessages } from './recall.js';
-import { type MessageContent, renderContents } from './render/content.js';
+import { type MessageContent, msgTypeOf, renderContents } from './render/content.js';
+import { nameOf, unsupportedMentions, withoutMentionAll } from './render/mentions.js';
 import type { Notice } from './render/model.js';
 import { buildNotice, type NoticeExtras } from './render/notice.js';
-import type { Settings } from './settings.js';
+import { type Settings, sends } from './settings.js';
 
 const UPLOAD_CONCURRENCY = 3;
 const SEND_CONCURRENCY = 8;
@@ -96,12 +97,16 @@ export async function deliver(
     images: imageKeys.map((key, i) => ({ key, alt: images[i]?.name ?? '' })),
   });
   const appContents = renderContents(settings, notice, false);
-  result.notice = notice;
-  result.contents = appContents;
+  // A run that only recalls reports its recalls: no preview of a notice it never sends.
+  if (sends(settings) || settings.update) {
+    result.notice = notice;
+    result.contents = appContents;
+  }
 
   const destinations = destinationsOf(settings, chatsByName);
   // Send a new notice unless only recalling, or a card was updated in place instead.
   let send = settings.recallKey === undefined;
+  if (send) warnUnmentionable(settings, notice, destinations, deps);
   if (settings.update && client) {
     if (await updateInPlace(client, settings.update, appContents, deps)) {
       result.updated.push(settings.update);
@@ -119,14 +124,22 @@ export async function deliver(
 
   if (send) {
     const webhookContents = settings.webhook ? renderContents(settings, notice, true) : [];
+    // For a group that lets only admins @all: the same notice without it, rendered when needed.
+    const withoutAll = (viaWebhook: boolean) => () =>
+      renderContents(settings, withoutMentionAll(notice), viaWebhook);
     // Records are kept as each message goes, so a destination that fails halfway (type: image)
     // still reports the messages it did deliver.
-    const sends = await settleLimit(destinations, SEND_CONCURRENCY, (d) =>
-      sendAll(d, d.kind === 'webhook' ? webhookContents : appContents, deps, (record) =>
-        result.sent.push(record),
-      ),
-    );
-    sends.forEach((outcome, i) => {
+    const outcomes = await settleLimit(destinations, SEND_CONCURRENCY, (d) => {
+      const viaWebhook = d.kind === 'webhook';
+      const message = {
+        contents: viaWebhook ? webhookContents : appContents,
+        withoutAll: notice.mentions.some((m) => m.kind === 'all')
+          ? withoutAll(viaWebhook)
+          : undefined,
+      };
+      return sendAll(d, message, deps, (record) => result.sent.push(record));
+    });
+    outcomes.forEach((outcome, i) => {
       const destination = destinations[i] as Destination;
       if (outcome.status === 'rejected') {
         result.failures.push({ target: destination.target, error: asError(outcome.reason) });
@@ -241,51 +254,103 @@ function groupChatIds(destinations: Destination[], deps: DeliveryDeps): string[]
   return unique(chats);
 }
 
+/** Mentions that cannot notify the way this run sends: said once, shown as names. */
+function warnUnmentionable(
+  settings: Settings,
+  notice: Notice,
+  destinations: Destination[],
+  deps: DeliveryDeps,
+): void {
+  const msgType = msgTypeOf(settings);
+  if (settings.content || settings.type === 'template') return;
+  const viaApp = destinations.some((d) => d.kind !== 'webhook');
+  const viaWebhook = destinations.some((d) => d.kind === 'webhook');
+  const names = new Set(
+    [
+      ...(viaApp ? unsupportedMentions(notice, msgType, false) : []),
+      ...(viaWebhook ? unsupportedMentions(notice, msgType, true) : []),
+    ].map(nameOf),
+  );
+  if (names.size === 0) return;
+  const why = viaWebhook
+    ? 'a custom-bot webhook mentions by open_id only'
+    : `a ${settings.type} message mentions by open_id or user_id, not by e-mail`;
+  deps.warning(
+    `Not mentioned, shown as text: ${[...names].join(', ')} (${why}; use open_ids${viaWebhook ? '' : ', or type: card'}).`,
+  );
+}
+
+interface Outgoing {
+  contents: MessageContent[];
+  /** The same messages without @all, when the notice has one. */
+  withoutAll?: () => MessageContent[];
+}
+
 /** Every content for one destination, in order (type: image sends one message per image). */
 async function sendAll(
   destination: Destination,
-  contents: MessageContent[],
+  outgoing: Outgoing,
   deps: DeliveryDeps,
   record: (sent: SentRecord) => void,
 ): Promise<void> {
-  const client = deps.client;
-  if (destination.kind !== 'webhook' && !client)
+  const { contents } = outgoing;
+  if (destination.kind !== 'webhook' && !deps.client)
     throw new Error('app credentials are needed to send');
   for (const [index, message] of contents.entries()) {
-    const json = JSON.stringify(message.content);
     try {
-      switch (destination.kind) {
-        case 'webhook':
-          await deps.webhook?.({ msgType: message.msgType, content: message.content });
-          record({ target: destination.target, messageId: '', chatId: '' });
-          break;
-        case 'reply': {
-          const sent = await (client as FeishuClient).reply(
-            destination.messageId,
-            message.msgType,
-            json,
-            destination.inThread,
-            randomUUID(),
-          );
-          record({ target: destination.target, ...sent });
-          break;
-        }
-        case 'id': {
-          const sent = await (client as FeishuClient).send(
-            destination.idType,
-            destination.id,
-            message.msgType,
-            json,
-            randomUUID(),
-          );
-          record({ target: destination.target, ...sent });
-          break;
-        }
+      try {
+        await sendOne(destination, message, deps, record);
+      } catch (error) {
+        const fallback = outgoing.withoutAll?.()[index];
+        if (!(error instanceof FeishuError && error.code === AT_ALL_REFUSED) || !fallback)
+          throw error;
+        // Lost for want of @all would be worse than sent without it.
+        deps.warning(`${destination.target}: ${error.message}. Sending it again without @all.`);
+        await sendOne(destination, fallback, deps, record);
       }
     } catch (error) {
       if (contents.length === 1) throw error;
       const cause = asError(error);
       throw new Error(`message ${index + 1} of ${contents.length}: ${cause.message}`, { cause });
+    }
+  }
+}
+
+/** One message to one destination; a fresh uuid, kept by every retry of this send. */
+async function sendOne(
+  destination: Destination,
+  message: MessageContent,
+  deps: DeliveryDeps,
+  record: (sent: SentRecord) => void,
+): Promise<void> {
+  const client = deps.client as FeishuClient;
+  const json = JSON.stringify(message.content);
+  switch (destination.kind) {
+    case 'webhook':
+      await deps.webhook?.({ msgType: message.msgType, content: message.content });
+      record({ target: destination.target, messageId: '', chatId: '' });
+      return;
+    case 'reply': {
+      const sent = await client.reply(
+        destination.messageId,
+        message.msgType,
+        json,
+        destination.inThread,
+        randomUUID(),
+      );
+      record({ target: destination.target, ...sent });
+      return;
+    }
+    case 'id': {
+      const sent = await client.send(
+        destination.idType,
+        destination.id,
+        message.msgType,
+        json,
+        randomUUID(),
+      );
+      record({ target: destination.target, ...sent });
+      return;
     }
   }
 }

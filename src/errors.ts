@@ -20,6 +20,18 @@ export class InputError extends Error {
   }
 }
 
+/**
+ * The same error in the words of a step that names the inputs differently (the recall step's
+ * `message-ids` is the action's `recall`): the input it names, and any `input` it mentions.
+ */
+export function renamed(error: InputError, names: Record<string, string>): InputError {
+  const rename = (name: string) => (Object.hasOwn(names, name) ? (names[name] as string) : name);
+  const problem = error.problem.replace(/`([a-z-]+)`/g, (whole, name: string) =>
+    Object.hasOwn(names, name) ? `\`${rename(name)}\`` : whole,
+  );
+  return new InputError(rename(error.input), problem);
+}
+
 export function quote(value: string): string {
   const oneLine = value.replace(/[\r\n\t]+/g, ' ');
   const short = oneLine.length > QUOTE_LIMIT ? `${oneLine.slice(0, QUOTE_LIMIT)}…` : oneLine;

@@ -45,13 +45,20 @@ export function sniffImageFormat(head: Buffer): string | undefined {
 
 const GLOB_CHARS = /[*?[\]{}]/;
 
-/** Expands and checks every pattern; throws InputError naming the pattern or file at fault. */
+/**
+ * Expands and checks every pattern; throws InputError naming the pattern or file at fault.
+ * Patterns follow @actions/glob's rules (`*`, `**`, `?`, `[…]`, and `!pattern` lines that
+ * exclude), plus `{a,b}` alternatives; a name that exists as written (`shot[1].png`) is that file.
+ */
 export async function findImages(patterns: string[], workspace: string): Promise<CheckedImage[]> {
+  const exclusions = patterns.filter((p) => p.startsWith('!'));
   const paths: string[] = [];
-  for (const pattern of patterns) {
-    const matches = GLOB_CHARS.test(pattern)
-      ? await expand(pattern, workspace)
-      : [resolve(workspace, pattern)];
+  for (const pattern of patterns.filter((p) => !p.startsWith('!'))) {
+    const literal = resolve(workspace, pattern);
+    const matches =
+      GLOB_CHARS.test(pattern) && !(await exists(literal))
+        ? await expand(pattern, exclusions, workspace)
+        : [literal];
     if (matches.length === 0) {
       throw new InputError(Input.Images, `pattern ${JSON.stringify(pattern)} matches no file`);
     }
@@ -66,16 +73,56 @@ export async function findImages(patterns: string[], workspace: string): Promise
   return Promise.all(paths.map((path) => checkImage(path, workspace)));
 }
 
-async function expand(pattern: string, workspace: string): Promise<string[]> {
+async function exists(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined)) !== undefined;
+}
+
+async function expand(pattern: string, exclusions: string[], workspace: string): Promise<string[]> {
   const { create } = await import('@actions/glob');
-  const absolute = isAbsolute(pattern) ? pattern : resolve(workspace, pattern);
-  const globber = await create(absolute, { matchDirectories: false, implicitDescendants: false });
-  return (await globber.glob()).sort();
+  const absolute = (p: string) => (isAbsolute(p) ? p : resolve(workspace, p));
+  const lines = [
+    ...expandBraces(pattern).map(absolute),
+    ...exclusions.flatMap((e) => expandBraces(e.slice(1)).map((p) => `!${absolute(p)}`)),
+  ];
+  const globber = await create(lines.join('\n'), {
+    matchDirectories: false,
+    implicitDescendants: false,
+  });
+  return [...new Set(await globber.glob())].sort();
+}
+
+/** `a.{png,jpg}` -> `a.png`, `a.jpg` (@actions/glob has no braces); nested ones too. */
+export function expandBraces(pattern: string): string[] {
+  const open = pattern.indexOf('{');
+  if (open < 0) return [pattern];
+  let depth = 0;
+  const commas: number[] = [];
+  for (let i = open; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '{') depth++;
+    else if (c === '}' && --depth === 0) {
+      if (commas.length === 0) break;
+      const head = pattern.slice(0, open);
+      const tail = pattern.slice(i + 1);
+      const bounds = [open, ...commas, i];
+      return bounds.slice(1).flatMap((end, k) => {
+        const option = pattern.slice((bounds[k] as number) + 1, end);
+        return expandBraces(`${head}${option}${tail}`);
+      });
+    } else if (c === ',' && depth === 1) commas.push(i);
+  }
+  return [pattern];
 }
 
 async function checkImage(path: string, workspace: string): Promise<CheckedImage> {
   const shown = JSON.stringify(relative(workspace, path) || path);
   const info = await stat(path).catch(() => undefined);
+  if (info?.isDirectory()) {
+    throw new InputError(
+      Input.Images,
+      `${shown} is a directory: name the image files in it, e.g. ${JSON.stringify(`${relative(workspace, path) || path}/*.png`)}`,
+    );
+  }
   if (!info?.isFile()) throw new InputError(Input.Images, `file ${shown} does not exist`);
   if (info.size === 0) throw new InputError(Input.Images, `file ${shown} is empty`);
   if (info.size > MAX_IMAGE_BYTES) {

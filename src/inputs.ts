@@ -42,7 +42,8 @@ const PREFIXED_SHAPES: Record<string, RegExp> = {
   email: EMAIL,
 };
 const KEY = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/;
-const GITHUB_LOGIN = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}(\[bot\])?$/;
+/** A login, an Enterprise Managed User's `name_shortcode`, or an app's `name[bot]`. */
+const GITHUB_LOGIN = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}(_[A-Za-z0-9]{1,16})?(\[bot\])?$/;
 const MAX_RECALL_WITHIN_SECONDS = 30 * 24 * 3600;
 /** Bounds that keep a card within Feishu's 200 elements and 30 KB whatever else it holds. */
 const MAX_FIELDS = 50;
@@ -68,13 +69,7 @@ export async function readSettings(source: InputSource): Promise<Settings> {
   if (webhookSecret && !webhookUrl) {
     throw new InputError(Input.WebhookSecret, 'is given without `webhook`');
   }
-  if (webhookUrl) {
-    // The hook token is the secret part; mask it alone too in case a URL is logged re-encoded.
-    const token = URL.canParse(webhookUrl)
-      ? new URL(webhookUrl).pathname.split('/').filter(Boolean).pop()
-      : undefined;
-    if (token && token.length >= 8) source.setSecret(token);
-  }
+  for (const part of webhookSecretParts(webhookUrl)) source.setSecret(part);
 
   const type = oneOf(Input.Type, get(Input.Type) || 'card', MESSAGE_TYPES);
   const contentText = get(Input.Content);
@@ -86,8 +81,10 @@ export async function readSettings(source: InputSource): Promise<Settings> {
     ? await parseObject(Input.TemplateVariables, templateVariables)
     : {};
 
+  const app = readApp(appId, appSecret);
   const settings: Settings = {
-    app: readApp(appId, appSecret),
+    app,
+    noCredentials: !app && !webhookUrl && !bool(Input.DryRun, get(Input.DryRun), false),
     webhook: webhookUrl
       ? {
           url: httpUrl(Input.Webhook, webhookUrl, false),
@@ -127,8 +124,13 @@ export async function readSettings(source: InputSource): Promise<Settings> {
     replyTo: optionalMatch(Input.ReplyTo, get(Input.ReplyTo), MESSAGE_ID, 'a message ID (om_…)'),
     replyInThread: bool(Input.ReplyInThread, get(Input.ReplyInThread), false),
     update: optionalMatch(Input.Update, get(Input.Update), MESSAGE_ID, 'a message ID (om_…)'),
-    recall: list(get(Input.Recall)).map((id) =>
-      match(Input.Recall, id, MESSAGE_ID, 'message IDs (om_…), newline or comma separated'),
+    recall: idList(Input.Recall, get(Input.Recall)).map((id) =>
+      match(
+        Input.Recall,
+        id,
+        MESSAGE_ID,
+        'message IDs (om_…): a JSON array such as the message-ids output, or newline or comma separated',
+      ),
     ),
     key: optionalMatch(Input.Key, get(Input.Key), KEY, KEY_RULE),
     replace: bool(Input.Replace, get(Input.Replace), false),
@@ -261,7 +263,8 @@ function parsePerson(raw: string): FeishuPerson | undefined {
 
 async function readUserMap(raw: string): Promise<Record<string, FeishuPerson>> {
   if (!raw) return {};
-  const entries = await parseObject(Input.UserMap, raw);
+  // Logins are names: `007` or `0xcafe` must stay the login they are, not become a number.
+  const entries = await parseObject(Input.UserMap, raw, { scalarsAsWritten: true });
   const map: Record<string, FeishuPerson> = {};
   for (const [login, target] of Object.entries(entries)) {
     if (!GITHUB_LOGIN.test(login)) {
@@ -322,24 +325,7 @@ function parseButton(line: string): LinkButton {
 }
 
 function checkCombination(s: Settings): void {
-  if (!sends(s) && !s.update && s.recall.length === 0 && !s.recallKey) {
-    throw new InputError(
-      Input.To,
-      'is required: give `to` (or `webhook`) to send, or `update`, `recall` or `recall-key`',
-    );
-  }
-  if (!s.dryRun && !s.app && !s.webhook) {
-    throw new InputError(
-      Input.AppId,
-      'and app-secret are required (or `webhook` for a custom bot, or dry-run: true to only render)',
-    );
-  }
-  if (s.recallKey && s.recipients.length === 0) {
-    throw new InputError(
-      Input.RecallKey,
-      'needs `to`: the chats whose history is searched for the key',
-    );
-  }
+  // What to send: checked whatever the credentials.
   if (s.replace && !s.key)
     throw new InputError(Input.Replace, 'needs `key`: the notices to replace');
   if (s.recallKey && s.replace) {
@@ -358,6 +344,22 @@ function checkCombination(s: Settings): void {
     throw new InputError(
       Input.Images,
       `cannot be shown in a ${s.type} message; use type: card, post or image`,
+    );
+  }
+  // No credentials at all is how a fork's pull request or a Dependabot run looks (their secrets
+  // are empty): not an input error but a skip, which main reports. Where-to is moot then.
+  if (s.noCredentials) return;
+  // A preview needs no recipient.
+  if (!s.dryRun && !sends(s) && !s.update && s.recall.length === 0 && !s.recallKey) {
+    throw new InputError(
+      Input.To,
+      'is required: give `to` (or `webhook`) to send, or `update`, `recall` or `recall-key`',
+    );
+  }
+  if (s.recallKey && s.recipients.length === 0) {
+    throw new InputError(
+      Input.RecallKey,
+      'needs `to`: the chats whose history is searched for the key',
     );
   }
   if (!s.app && s.webhook && !s.dryRun) {
@@ -423,17 +425,65 @@ function checkDestinations(s: Settings): void {
 
 // ---- small parsers, each naming its input in the error ----
 
-/** Newline- or comma-separated values (commas are literal inside `chat:<name>`). */
+/**
+ * Newline- or comma-separated values. A comma inside `chat:<name>` belongs to the name unless
+ * what follows it is a recipient of its own: `chat:Deploys, oc_…` is two recipients,
+ * `chat:Ops, EU` one group.
+ */
 function list(raw: string): string[] {
-  return lines(raw).flatMap((line) =>
-    /^chat:/i.test(line)
-      ? [line]
-      : line
-          .split(',')
-          .map((part) => part.trim())
-          .filter(Boolean),
+  return lines(raw).flatMap((line) => {
+    const items: string[] = [];
+    for (const part of line.split(',')) {
+      const last = items.length - 1;
+      if (last >= 0 && /^chat:/i.test(items[last] ?? '') && !startsRecipient(part.trim())) {
+        items[last] = `${items[last]},${part}`;
+      } else {
+        items.push(part);
+      }
+    }
+    return items.map((item) => item.trim()).filter(Boolean);
+  });
+}
+
+function startsRecipient(text: string): boolean {
+  return (
+    /^(chat|user_id|open_id|union_id|chat_id|email):/i.test(text) ||
+    [CHAT_ID, OPEN_ID, UNION_ID, EMAIL].some((shape) => shape.test(text))
   );
 }
+
+/** IDs as a JSON array (what the message-ids output holds) or newline / comma separated. */
+function idList(input: string, raw: string): string[] {
+  if (!raw.startsWith('[')) return list(raw);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    parsed = undefined;
+  }
+  if (!Array.isArray(parsed) || !parsed.every((id) => typeof id === 'string')) {
+    throw InputError.invalid(input, raw, 'expected a JSON array of message IDs, e.g. ["om_…"]');
+  }
+  return parsed.map((id: string) => id.trim()).filter(Boolean);
+}
+
+/**
+ * The parts of a webhook URL that may carry its secret: everything but the scheme and host.
+ * The path as a whole and each of its segments long enough to be a token (Feishu's own words
+ * such as `open-apis` or `hook` are not masked: that would garble every log line naming them).
+ */
+function webhookSecretParts(url: string): string[] {
+  if (!URL.canParse(url)) return [];
+  const { pathname, search, hash } = new URL(url);
+  const rest = `${pathname}${search}${hash}`;
+  const parts = rest
+    .split(/[/?&=#]/)
+    .map((part) => part.trim())
+    .filter((part) => part.length >= 8 && !PUBLIC_PATH_WORDS.has(part.toLowerCase()));
+  return [...new Set([rest.length > 1 ? rest : '', ...parts].filter(Boolean))];
+}
+
+const PUBLIC_PATH_WORDS = new Set(['open-apis']);
 
 function lines(raw: string): string[] {
   return raw

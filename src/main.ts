@@ -3,10 +3,10 @@
  * run() is the one place that catches: a bad input always fails the step; a delivery
  * failure warns (and sets `error`) unless fail-on-error is true.
  */
-import { Input, Output, State } from './constants.js';
+import { Input, Output, RECALL_STEP_ENV, RECALL_STEP_INPUTS, State } from './constants.js';
 import { readRunContext } from './context.js';
 import { type Delivery, type DeliveryDeps, deliver, undelivered } from './deliver.js';
-import { describeError, InputError } from './errors.js';
+import { describeError, InputError, renamed } from './errors.js';
 import type { CallContext } from './feishu/call.js';
 import { FeishuClient } from './feishu/client.js';
 import { createTransport } from './feishu/http.js';
@@ -35,7 +35,11 @@ export async function run(): Promise<void> {
     failOnError = settings.failOnError;
     if (isPost) await runPost(settings);
     else await runMain(settings);
-  } catch (error) {
+  } catch (caught) {
+    const error =
+      caught instanceof InputError && process.env[RECALL_STEP_ENV] === 'true'
+        ? renamed(caught, RECALL_STEP_INPUTS)
+        : caught;
     const message = describeError(error);
     if (error instanceof InputError || failOnError) {
       runner.setFailed(message);
@@ -48,6 +52,7 @@ export async function run(): Promise<void> {
 }
 
 async function runMain(settings: Settings): Promise<void> {
+  if (settings.noCredentials) return skipWithoutCredentials(settings);
   const ctx = readRunContext();
   // Every file is checked before any request: a bad image never leaves half a notice.
   const images = await findImages(settings.images, process.env.GITHUB_WORKSPACE || process.cwd());
@@ -93,6 +98,21 @@ async function runMain(settings: Settings): Promise<void> {
     deps.dispose();
   }
 }
+
+/**
+ * The one place a run without any credentials ends: a fork's pull request or a Dependabot run,
+ * which get empty secrets. Nothing is sent and no message ID set; a warning, or a failure when
+ * the workflow asked for one.
+ */
+function skipWithoutCredentials(settings: Settings): void {
+  const reason = NO_CREDENTIALS;
+  writeOutputs(runner, undelivered([]), settings.failOnError ? undefined : reason);
+  if (settings.failOnError) runner.setFailed(reason);
+  else runner.warning(reason);
+}
+
+const NO_CREDENTIALS =
+  'No credentials: secrets are not passed to workflows from forks or Dependabot; nothing sent. (Give app-id and app-secret, or webhook.)';
 
 async function runPost(settings: Settings): Promise<void> {
   const saved = runner.getState(State.Finish);

@@ -54,6 +54,11 @@ export interface TemplateSettings {
 /** Everything the action was asked to do, read and validated once (see inputs.ts). */
 export interface Settings {
   app?: AppCredentials;
+  /**
+   * Neither app credentials nor a webhook, outside a dry run: how a pull request from a fork or a
+   * Dependabot run looks (secrets are empty there). The step skips with a warning.
+   */
+  noCredentials: boolean;
   webhook?: WebhookTarget;
   /** API base URL without a trailing slash. */
   baseUrl: string;

@@ -5,12 +5,28 @@
  */
 import { InputError } from './errors.js';
 
-export async function parseStructured(input: string, text: string): Promise<unknown> {
+export interface ParseOptions {
+  /**
+   * Every YAML scalar stays the string it was written as (YAML's failsafe schema): for maps
+   * whose keys and values are names, where `007`, `0xcafe` or `null` must not become a number
+   * or nothing.
+   */
+  scalarsAsWritten?: boolean;
+}
+
+export async function parseStructured(
+  input: string,
+  text: string,
+  options: ParseOptions = {},
+): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch (jsonError) {
     const { parseDocument } = await import('yaml');
-    const document = parseDocument(text, { uniqueKeys: true });
+    const document = parseDocument(text, {
+      uniqueKeys: true,
+      ...(options.scalarsAsWritten ? { schema: 'failsafe' } : {}),
+    });
     const problem = document.errors[0];
     if (!problem) return document.toJS();
     // Text that opens like JSON was meant as JSON: its parser's message is the useful one.
@@ -24,8 +40,12 @@ export async function parseStructured(input: string, text: string): Promise<unkn
   }
 }
 
-export async function parseObject(input: string, text: string): Promise<Record<string, unknown>> {
-  const value = await parseStructured(input, text);
+export async function parseObject(
+  input: string,
+  text: string,
+  options: ParseOptions = {},
+): Promise<Record<string, unknown>> {
+  const value = await parseStructured(input, text, options);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     const kind = Array.isArray(value) ? 'a list' : value === null ? 'empty' : `a ${typeof value}`;
     throw new InputError(input, `must be a JSON or YAML object (key: value), but it is ${kind}`);

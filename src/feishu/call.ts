@@ -8,12 +8,19 @@ import {
   type ErrorBody,
   FeishuError,
   feishuError,
+  IN_FLIGHT_CODES,
   NetworkError,
   THROTTLE_CODES,
   TOKEN_CODES,
 } from './errors.js';
 import type { HttpRequest, HttpResponse, Transport } from './http.js';
-import { backoffDelay, type RetryPolicy, throttleDelay } from './retry.js';
+import {
+  backoffDelay,
+  MAX_IN_FLIGHT_WAITS,
+  MAX_RESET_WAIT_MS,
+  type RetryPolicy,
+  throttleDelay,
+} from './retry.js';
 
 export interface CallContext {
   transport: Transport;
@@ -48,6 +55,7 @@ export async function call(
     return true;
   };
   let refreshed = false;
+  let inFlightWaits = 0;
   for (let attempt = 0; ; attempt++) {
     const canRetry = attempt < ctx.policy.retries;
     const request = await build();
@@ -69,7 +77,7 @@ export async function call(
     const headerLogId = header(response, 'x-tt-logid');
     const logId = typeof body?.error?.log_id === 'string' ? body.error.log_id : headerLogId;
     ctx.debug(
-      `${request.method} ${loggablePath(request.url)} (${operation}): HTTP ${response.status}, code ${Number.isNaN(code) ? '-' : code}${logId ? `, log_id ${logId}` : ''}`,
+      `${request.method} ${request.secretUrl ? '(a secret URL)' : loggablePath(request.url)} (${operation}): HTTP ${response.status}, code ${Number.isNaN(code) ? '-' : code}${logId ? `, log_id ${logId}` : ''}`,
     );
 
     if (code === 0 && response.status < 400) return body as Json;
@@ -79,14 +87,28 @@ export async function call(
       attempt--; // a fresh token is not a retry
       continue;
     }
+    // An earlier attempt with this uuid is still being processed: wait for it and ask again
+    // (same request, same uuid), without spending a retry; the answer is then its message.
+    if (IN_FLIGHT_CODES.has(code) && inFlightWaits < MAX_IN_FLIGHT_WAITS) {
+      inFlightWaits++;
+      attempt--;
+      if (await pause(throttleDelay(inFlightWaits - 1, ctx.policy, ctx.random))) continue;
+      attempt++;
+    }
     const throttled = response.status === 429 || THROTTLE_CODES.has(code);
     const retryable = throttled || response.status >= 500 || (!body && response.status === 0);
     if (retryable && canRetry) {
       const reset = Number(header(response, 'x-ogw-ratelimit-reset'));
+      // A reset past the usual cap is waited out in full when the deadline allows: retrying
+      // before it only spends the retries on refusals that are certain.
+      const resetPolicy =
+        reset * 1000 > ctx.policy.maxRateLimitWaitMs
+          ? { ...ctx.policy, maxRateLimitWaitMs: MAX_RESET_WAIT_MS }
+          : ctx.policy;
       const wait = !throttled
         ? backoffDelay(attempt, ctx.policy, undefined, ctx.random)
         : reset >= 0
-          ? backoffDelay(attempt, ctx.policy, reset, ctx.random)
+          ? backoffDelay(attempt, resetPolicy, reset, ctx.random)
           : throttleDelay(attempt, ctx.policy, ctx.random);
       if (await pause(wait)) continue;
     }

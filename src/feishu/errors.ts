@@ -7,14 +7,34 @@
 /** What to tell the user for codes they can act on. */
 const HINTS: Record<number, string> = {
   10003: 'check the app-id secret: it must be the App ID of a self-built app (cli_…)',
-  10014: 'check the app-secret secret: it does not match the app',
+  // Feishu's code list names 10014 "app unavailable"; a wrong secret has been answered with
+  // 10014 "app secret invalid" too (the notes call it uncertain): both causes are named.
+  10014:
+    'the app is unavailable: check whether it is disabled in the developer console, and check the app-secret secret',
   10015: 'check the app-secret secret: it does not match the app',
+  99991543: 'check the app credentials (app-id, app-secret) and that the app is enabled',
+  99991662: 'check the app credentials (app-id, app-secret) and that the app is enabled',
+  99991673: 'check the app credentials (app-id, app-secret) and that the app is enabled',
+  99991665:
+    'the app lacks a permission this call needs: grant it in the developer console (Permissions & Scopes), then publish a new app version',
+  230027:
+    'the app lacks a permission this call needs (reading group history needs im:message.group_msg): grant it in the developer console, then publish a new app version',
+  230035:
+    'the bot may not send in this chat: check the group settings (who may post, external chats)',
+  230071:
+    'the bot has no permission for this operation in this chat: check its role and the group settings',
+  232009: 'the chat is not available (disbanded, or the ID is wrong)',
+  11235:
+    'only group admins may @all in this group: the notice is sent again without @all (or drop `mention: all`)',
+  11247: "Feishu's rate limit was hit",
+  230049: 'the same message (uuid) is still being sent',
+  18121: 'the same request (uuid) is still being processed',
   99991401:
     "the app's IP allow-list blocks this runner: allow its address in the developer console",
   99991672:
     'grant the missing scope in the developer console (Permissions & Scopes), then publish a new app version',
   230001:
-    'check the recipient ID and its type (oc_ chat, ou_ open_id, on_ union_id, email, user_id:)',
+    'Feishu\'s generic "invalid parameter": the text after ext= names it (the recipient ID and its type, or the content)',
   230002: 'add the bot to the chat (group settings → Bots → Add bot), or check the chat ID',
   230006: 'enable the Bot feature of the app in the developer console and publish a version',
   230009: 'the message is older than the recall window set by your tenant admin',
@@ -128,7 +148,17 @@ export const TOKEN_CODES = new Set([99991661, 99991663, 99991664, 99991671]);
  * ("bad request / too many requests") is not among them: it mostly answers a malformed body,
  * which a retry would only repeat; the webhook's own limit answers 11232.
  */
-export const THROTTLE_CODES = new Set([230020, 99991400, 11232, 11233]);
+export const THROTTLE_CODES = new Set([230020, 99991400, 11232, 11233, 11247]);
+
+/**
+ * "The same uuid is still in flight": a retry that overtook the first attempt (which timed out
+ * on our side but is still being processed). Retried with the same uuid: the repeat then answers
+ * with the message the first attempt created.
+ */
+export const IN_FLIGHT_CODES = new Set([230049, 18121]);
+
+/** A group that lets only admins @all refused the notice's @all. */
+export const AT_ALL_REFUSED = 11235;
 
 /** The message is gone: recall treats it as done, update falls back to a new message. */
 export const GONE_CODES = new Set([230011, 230110]);

@@ -17,6 +17,8 @@ export interface HttpRequest {
   url: string;
   headers?: Record<string, string>;
   body?: string | RequestStream;
+  /** The URL itself is a secret (a webhook's): never shown, not even its path. */
+  secretUrl?: boolean;
 }
 
 /** A body too large to hold in memory (an image upload); each attempt reads it afresh. */

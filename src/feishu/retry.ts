@@ -14,6 +14,15 @@ export interface RetryPolicy {
   throttleBaseMs?: number;
 }
 
+/**
+ * The longest rate-limit reset waited for in full. Feishu's per-app limits are counted per
+ * second and per minute, so a reset never needs more than a minute; a longer one is not trusted.
+ */
+export const MAX_RESET_WAIT_MS = 60_000;
+
+/** How often a send waits for an earlier attempt with its uuid that is still in flight. */
+export const MAX_IN_FLIGHT_WAITS = 5;
+
 /** Feishu's per-chat limit (5 messages per second) is counted over a one-second window. */
 export const THROTTLE_BASE_MS = 1000;
 
@@ -62,14 +71,21 @@ export function throttleDelay(
   return Math.floor(cap * (0.375 + 0.625 * random()));
 }
 
-/** The longest a call can take: every attempt timing out plus the longest waits between them. */
+/**
+ * The longest a call can take: every attempt timing out, the longest wait before each retry (a
+ * rate-limit reset waited out in full), and the waits for an earlier attempt still in flight.
+ */
 export function worstCaseMs(policy: RetryPolicy, timeoutMs: number): number {
   let total = timeoutMs * (policy.retries + 1);
   for (let attempt = 0; attempt < policy.retries; attempt++) {
     total += Math.max(
       Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt),
-      policy.maxRateLimitWaitMs + 250,
+      Math.max(policy.maxRateLimitWaitMs, MAX_RESET_WAIT_MS) + 250,
     );
+  }
+  if (policy.retries > 0) {
+    for (let wait = 0; wait < MAX_IN_FLIGHT_WAITS; wait++)
+      total += timeoutMs + throttleDelay(wait, policy, () => 1);
   }
   return total;
 }

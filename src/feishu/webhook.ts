@@ -43,6 +43,7 @@ export async function postWebhook(
   await call(ctx, 'post to the webhook', () => ({
     method: 'POST',
     url,
+    secretUrl: true,
     headers: { 'Content-Type': 'application/json; charset=utf-8' },
     body: webhookBody(message, secret, now()),
   }));

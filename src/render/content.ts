@@ -7,6 +7,7 @@ import { Input } from '../constants.js';
 import { InputError } from '../errors.js';
 import type { Settings } from '../settings.js';
 import { renderCard } from './card.js';
+import { withSupportedMentions } from './mentions.js';
 import { type Budget, type Notice, scaleBudget } from './model.js';
 import { renderPost, renderText } from './text.js';
 
@@ -18,7 +19,10 @@ export interface MessageContent {
 }
 
 export const LIMITS = {
-  /** Card and post content, in UTF-8 bytes of the JSON string. */
+  /**
+   * Card and post requests, in UTF-8 bytes of the request body (Feishu's send-message limits are
+   * on the body, where the content is nested as a JSON string: quotes and backslashes doubled).
+   */
   cardBytes: 30 * 1024,
   textBytes: 150 * 1024,
   /** A custom-bot webhook's whole request body. */
@@ -26,8 +30,11 @@ export const LIMITS = {
   cardElements: 200,
 } as const;
 
-/** Room left in a webhook body for msg_type, timestamp and sign around the content. */
-const WEBHOOK_ENVELOPE_BYTES = 256;
+/**
+ * Room left in a request body around the content: msg_type, timestamp and sign in a webhook's;
+ * receive_id (up to 64 characters), msg_type, uuid and reply_in_thread in the app's.
+ */
+const ENVELOPE_BYTES = 256;
 
 const SCALES = [1, 0.5, 0.25, 0.12, 0.06, 0.03, 0];
 
@@ -47,17 +54,27 @@ export function msgTypeOf(settings: Settings): MsgType {
 
 export function limitFor(msgType: MsgType, viaWebhook: boolean): number {
   const own = msgType === 'text' ? LIMITS.textBytes : LIMITS.cardBytes;
-  return viaWebhook ? Math.min(own, LIMITS.webhookBodyBytes - WEBHOOK_ENVELOPE_BYTES) : own;
+  return (viaWebhook ? Math.min(own, LIMITS.webhookBodyBytes) : own) - ENVELOPE_BYTES;
+}
+
+/**
+ * What a content adds to the request body: a webhook carries it as an object, the app API as a
+ * JSON string inside the JSON body (18–31 % larger for a card: every quote is escaped again).
+ */
+export function sentBytes(content: unknown, viaWebhook: boolean): number {
+  const json = JSON.stringify(content);
+  return viaWebhook ? Buffer.byteLength(json, 'utf8') : Buffer.byteLength(JSON.stringify(json));
 }
 
 /** The content(s) to deliver: one message, or one image message per image for type: image. */
 export function renderContents(
   settings: Settings,
-  notice: Notice,
+  given: Notice,
   viaWebhook: boolean,
 ): MessageContent[] {
   const msgType = msgTypeOf(settings);
-  const limit = limitFor(msgType, viaWebhook);
+  const limit: Limit = { bytes: limitFor(msgType, viaWebhook), viaWebhook };
+  const notice = withSupportedMentions(given, msgType, viaWebhook);
   if (settings.content) return [{ msgType, content: verbatim(settings.content, msgType, limit) }];
   switch (settings.type) {
     case 'image':
@@ -75,21 +92,32 @@ export function renderContents(
     case 'text':
       return [{ msgType, content: fitWithin((b) => renderText(notice, b), limit, settings) }];
     case 'post':
-      return [{ msgType, content: fitWithin((b) => renderPost(notice, b), limit, settings) }];
+      return [
+        {
+          msgType,
+          content: fitWithin((b) => renderPost(notice, b, viaWebhook), limit, settings),
+        },
+      ];
     case 'card':
       return [{ msgType, content: fitWithin((b) => renderCard(notice, b), limit, settings) }];
   }
 }
 
-/** Renders with smaller and smaller budgets until the content is within `limit` bytes. */
-function fitWithin<T>(render: (budget: Budget) => T, limit: number, settings: Settings): T {
+/** The room for a content: bytes it may add to the body, and how it is carried. */
+interface Limit {
+  bytes: number;
+  viaWebhook: boolean;
+}
+
+/** Renders with smaller and smaller budgets until the content is within the limit. */
+function fitWithin<T>(render: (budget: Budget) => T, limit: Limit, settings: Settings): T {
   let content = render(scaleBudget(1));
   for (const scale of SCALES.slice(1)) {
-    if (byteLength(content) <= limit) break;
+    if (sentBytes(content, limit.viaWebhook) <= limit.bytes) break;
     content = render(scaleBudget(scale));
   }
-  const size = byteLength(content);
-  if (size > limit) throw tooLarge(settings, size, limit);
+  const size = sentBytes(content, limit.viaWebhook);
+  if (size > limit.bytes) throw tooLarge(settings, size, limit.bytes);
   return content;
 }
 
@@ -130,7 +158,7 @@ function template(settings: Settings): Record<string, unknown> {
 function verbatim(
   content: Record<string, unknown>,
   msgType: MsgType,
-  limit: number,
+  limit: Limit,
 ): Record<string, unknown> {
   let result = content;
   // A card 1.0 can only be updated later if it (and its update) say update_multi.
@@ -146,13 +174,13 @@ function withinLimit(
   input: string,
   content: Record<string, unknown>,
   msgType: MsgType,
-  limit: number,
+  limit: Limit,
 ): Record<string, unknown> {
-  const size = byteLength(content);
-  if (size > limit) {
+  const size = sentBytes(content, limit.viaWebhook);
+  if (size > limit.bytes) {
     throw new InputError(
       input,
-      `makes ${size} bytes of ${msgType} content; Feishu accepts at most ${limit} bytes here`,
+      `makes ${size} bytes of ${msgType} content as sent; Feishu accepts at most ${limit.bytes} bytes here`,
     );
   }
   return content;

@@ -13,6 +13,8 @@ export interface EventFacts {
   buttons: LinkButton[];
   /** The GitHub login of whoever wrote the change, when the event names one. */
   authorLogin?: string;
+  /** The branch the notice is about (the triggering run's, for workflow_run). */
+  branch: string;
 }
 
 /** A string (or number) at a dotted path of the payload; undefined for anything else. */
@@ -59,7 +61,9 @@ function shortSha(sha: string | undefined): string | undefined {
 export function eventFacts(ctx: RunContext): EventFacts {
   const p = ctx.payload;
   const repoUrl = ctx.repository ? `${ctx.serverUrl}/${ctx.repository}` : undefined;
-  const result: EventFacts = { facts: [], lists: [], buttons: [] };
+  const specific = perEvent(ctx, p);
+  const branch = specific.branch ?? (ctx.refName || ctx.ref);
+  const result: EventFacts = { facts: [], lists: [], buttons: [], branch };
   const add = (...facts: (NoticeFact | undefined)[]) => {
     for (const f of facts) {
       // One line per label: a release's own Tag says what the generic ref line would repeat.
@@ -73,14 +77,13 @@ export function eventFacts(ctx: RunContext): EventFacts {
     if (safe) result.buttons.push({ label, url: safe });
   };
 
-  const specific = perEvent(ctx, p);
   const sha = specific.sha ?? ctx.sha;
   const commitUrl = repoUrl && shortSha(sha) ? `${repoUrl}/commit/${sha}` : undefined;
   const headMessage = specific.commitMessage ?? firstLine(pick(p, 'head_commit.message'));
 
   add(
     fact('Repository', link(ctx.repository, safeUrl(repoUrl))),
-    fact(ctx.refType === 'tag' ? 'Tag' : 'Branch', link(ctx.refName || ctx.ref)),
+    fact(ctx.refType === 'tag' && !specific.branch ? 'Tag' : 'Branch', link(branch)),
     fact(
       'Commit',
       link(shortSha(sha) ?? '', safeUrl(commitUrl)),
@@ -112,6 +115,8 @@ interface Specific {
   sha?: string;
   commitMessage?: string;
   authorLogin?: string;
+  /** The branch of the commit shown, when it is not this run's own. */
+  branch?: string;
 }
 
 function perEvent(ctx: RunContext, p: Payload): Specific {
@@ -246,12 +251,17 @@ function dispatch(p: Payload): Specific {
 
 function workflowRun(p: Payload): Specific {
   const url = safeUrl(pick(p, 'workflow_run.html_url'));
+  const commitMessage = firstLine(pick(p, 'workflow_run.head_commit.message'));
+  // The run's title (a pull request's title, say) when it says more than the commit's.
+  const displayTitle = firstLine(pick(p, 'workflow_run.display_title'));
+  const title = displayTitle !== commitMessage ? displayTitle : undefined;
   return {
     facts: [
       fact(
         'Triggered by',
         link(pick(p, 'workflow_run.name') ?? '', url),
         text(pick(p, 'workflow_run.run_number') ? ` #${pick(p, 'workflow_run.run_number')}` : ''),
+        text(title ? ` · ${title}` : ''),
       ),
       fact(
         'Conclusion',
@@ -260,8 +270,11 @@ function workflowRun(p: Payload): Specific {
     ],
     lists: [],
     buttons: [{ label: 'Triggering run', url }],
+    // The commit, its branch and its title are the triggering run's, shown together: this
+    // workflow's own ref is the default branch, which has nothing to do with that commit.
     sha: pick(p, 'workflow_run.head_sha'),
-    commitMessage: firstLine(pick(p, 'workflow_run.head_commit.message')),
+    branch: pick(p, 'workflow_run.head_branch'),
+    commitMessage,
     authorLogin: pick(p, 'workflow_run.actor.login'),
   };
 }

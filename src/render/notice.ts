@@ -35,7 +35,7 @@ export function buildNotice(
   // The tag shows the status and a default title the repository: the subtitle adds where and which run.
   const subtitle = [
     settings.title ? ctx.repository : '',
-    ctx.refName,
+    event.branch,
     ctx.runNumber ? `run #${ctx.runNumber}` : '',
   ]
     .filter(Boolean)

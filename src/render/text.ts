@@ -1,6 +1,8 @@
 /** Notice -> text and post (rich text) content. Pure. */
+
+import { spansToMarkdown } from './card.js';
 import { clip, inertText, TRUNCATED } from './escape.js';
-import type { Budget, Mention, Notice, NoticeList, Span } from './model.js';
+import type { Budget, Mention, Notice, NoticeFact, NoticeList, Span } from './model.js';
 
 function spansToText(spans: Span[], budget: Budget): string {
   return spans
@@ -47,12 +49,31 @@ export function renderText(notice: Notice, budget: Budget): { text: string } {
 
 type PostRun = Record<string, unknown>;
 
+/** Spans as post runs; the author's markdown as a text run (see factParagraphs for md). */
 function spansToPost(spans: Span[], budget: Budget): PostRun[] {
   return spans.map((s) => {
-    if (s.markdown) return { tag: 'md', text: clip(s.text, budget.valueChars) };
+    if (s.markdown) return { tag: 'text', text: clip(s.text, budget.valueChars) };
     const text = inertText(s.text, budget.valueChars);
     return s.href ? { tag: 'a', text, href: s.href } : { tag: 'text', text };
   });
+}
+
+/** A label that needs no escaping to be bold in markdown. */
+const PLAIN_LABEL = /^[\p{L}\p{N} ._-]{1,60}$/u;
+
+/**
+ * One fact. An `md` tag must have its paragraph to itself (Feishu's post rules), and a custom
+ * bot's posts take no `md` at all: the author's markdown goes in an md paragraph of its own, or
+ * as plain text through a webhook.
+ */
+function factParagraphs(fact: NoticeFact, budget: Budget, markdown: boolean): PostRun[][] {
+  const label = inertText(fact.label, 60);
+  if (!markdown || !fact.value.some((s) => s.markdown)) {
+    return [[{ tag: 'text', text: `${label}: ` }, ...spansToPost(fact.value, budget)]];
+  }
+  const value = spansToMarkdown(fact.value, budget);
+  if (PLAIN_LABEL.test(fact.label)) return [[{ tag: 'md', text: `**${fact.label}**: ${value}` }]];
+  return [[{ tag: 'text', text: `${label}:` }], [{ tag: 'md', text: value }]];
 }
 
 function mentionInPost(mention: Mention): PostRun {
@@ -69,17 +90,19 @@ function mentionInPost(mention: Mention): PostRun {
   }
 }
 
-export function renderPost(notice: Notice, budget: Budget): Record<string, unknown> {
+/** `viaWebhook`: a custom bot's posts take the tags text, a, at and img only. */
+export function renderPost(
+  notice: Notice,
+  budget: Budget,
+  viaWebhook = false,
+): Record<string, unknown> {
   const paragraphs: PostRun[][] = [];
   paragraphs.push([{ tag: 'text', text: inertText(notice.subtitle, 200) }]);
-  if (notice.message)
-    paragraphs.push([{ tag: 'md', text: clip(notice.message, budget.messageChars) }]);
-  for (const fact of notice.facts) {
-    paragraphs.push([
-      { tag: 'text', text: `${inertText(fact.label, 60)}: ` },
-      ...spansToPost(fact.value, budget),
-    ]);
+  if (notice.message) {
+    const message = clip(notice.message, budget.messageChars);
+    paragraphs.push([viaWebhook ? { tag: 'text', text: message } : { tag: 'md', text: message }]);
   }
+  for (const fact of notice.facts) paragraphs.push(...factParagraphs(fact, budget, !viaWebhook));
   for (const list of notice.lists) {
     paragraphs.push(...listLines(list, budget).map((line) => [{ tag: 'text', text: line }]));
   }

@@ -19,6 +19,8 @@ export interface FakeChat {
   name: string;
   /** Default true. A chat the bot is not in answers 230002 and is not listed. */
   botIsMember?: boolean;
+  /** Only group admins may @all here: a message mentioning all answers 11235 (default false). */
+  atAllAdminsOnly?: boolean;
 }
 
 export interface FakeUser {
@@ -45,7 +47,7 @@ export interface FakeOptions {
   chatRateLimitPerSecond?: number;
   /** Default 86400 -> 230009 past it. */
   recallWindowSeconds?: number;
-  webhooks?: { token: string; secret?: string; keyword?: string }[];
+  webhooks?: { token: string; secret?: string; keyword?: string; atAllAdminsOnly?: boolean }[];
   /** Scopes the app lacks; every endpoint needing one of them answers 400 / 99991672. */
   missingScopes?: string[];
 }
@@ -121,6 +123,11 @@ export interface FakeFeishu {
   inject(rule: FaultRule): void;
   /** Every issued token becomes invalid -> 99991663 until a new one is fetched. */
   revokeTokens(): void;
+  /**
+   * The app is over its rate limit for `seconds`: every open-API call (the token too) answers
+   * 429 / 99991400 with `x-ogw-ratelimit-reset` = the whole seconds left, until then.
+   */
+  throttleApp(seconds: number): void;
   setLatency(ms: number): void;
   webhookMessages(token: string): Array<{ body: unknown; at: number }>;
   /** The chat a message to this recipient lands in (p2p chat `oc_p2p_<open_id>` for users). */
@@ -152,6 +159,8 @@ const HISTORY_PAGE_MAX = 50;
 const DEFAULT_PAGE_SIZE = 20;
 const TENANT_KEY = 'tk';
 const RECALLED_CONTENT = JSON.stringify({ text: 'This message was recalled' });
+/** A custom bot's post tags (Feishu's custom-bot guide); anything else is refused here. */
+const WEBHOOK_POST_TAGS = new Set(['text', 'a', 'at', 'img']);
 
 const MSG_TYPES = new Set([
   'text',
@@ -180,6 +189,8 @@ const SCOPES = {
   chats: ['im:chat', 'im:chat:readonly'],
   history: ['im:message.group_msg', 'im:message:readonly'],
   historyP2p: ['im:message.p2p_msg', 'im:message:readonly'],
+  /** Sending to receive_id_type=user_id (Feishu's send-message doc). */
+  userId: ['contact:user.employee_id:readonly'],
 } as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -198,10 +209,6 @@ function randomHex(bytes: number): string {
 function newLogId(): string {
   // Real log ids look like 20240101120000ABCDEF...; only uniqueness matters here.
   return `fake${Date.now()}${randomHex(8).toUpperCase()}`;
-}
-
-function byteLength(s: string): number {
-  return Buffer.byteLength(s, 'utf8');
 }
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
@@ -348,6 +355,33 @@ function findTag(node: unknown, tag: string): boolean {
   if (!isRecord(node)) return false;
   if (node.tag === tag) return true;
   return Object.values(node).some((value) => findTag(value, tag));
+}
+
+/**
+ * The first post paragraph that breaks the rules, or undefined. An `md` tag takes a paragraph
+ * of its own ("md 标签会独占一个或多个段落，不能与其他标签在一行中"); a custom bot takes only
+ * `allowedTags`. What the real service answers is not documented: refusing is the strict choice.
+ */
+function badPostParagraph(post: JsonRecord, allowedTags?: Set<string>): string | undefined {
+  for (const locale of Object.values(post)) {
+    if (!isRecord(locale) || !Array.isArray(locale.content)) continue;
+    for (const paragraph of locale.content) {
+      if (!Array.isArray(paragraph)) return 'a paragraph is not a list of tags';
+      const tags = paragraph.map((run) => (isRecord(run) ? String(run.tag) : ''));
+      const other = allowedTags && tags.find((tag) => !allowedTags.has(tag));
+      if (other !== undefined) return `tag ${other} is not supported here`;
+      if (tags.includes('md') && tags.length > 1) return 'an md tag must have its paragraph alone';
+    }
+  }
+  return undefined;
+}
+
+/** Whether a message's content mentions everyone (text, post or card markup). */
+function mentionsAll(msgType: string, content: string): boolean {
+  if (msgType === 'text' || msgType === 'interactive')
+    return /<at (user_)?id="?all"?>/.test(content.replace(/\\"/g, '"'));
+  if (msgType === 'post') return /"tag":"at","user_id":"all"/.test(content.replace(/\s/g, ''));
+  return false;
 }
 
 function collectImgKeys(node: unknown, out: string[]): string[] {
@@ -499,6 +533,7 @@ interface ChatState {
   name: string;
   botIsMember: boolean;
   p2p: boolean;
+  atAllAdminsOnly?: boolean;
 }
 
 interface SendData {
@@ -540,6 +575,7 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
       name: c.name,
       botIsMember: c.botIsMember ?? true,
       p2p: false,
+      atAllAdminsOnly: c.atAllAdminsOnly ?? false,
     });
   }
   const users: FakeUser[] = options.users ?? [
@@ -571,6 +607,9 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
   let closed = false;
 
   let tokensIssued = 0;
+  /** Sends (by app and uuid) being processed right now. */
+  const inFlight = new Set<string>();
+  let appThrottledUntil = 0;
 
   function sleep(ms: number): Promise<void> {
     if (ms <= 0 || closed) return Promise.resolve();
@@ -778,13 +817,15 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
   /**
    * Validates msg_type + content for send / reply. Returns the failure, or undefined.
    */
-  function checkContent(msgType: unknown, content: unknown): Reply | undefined {
+  function checkContent(msgType: unknown, content: unknown, bodyBytes: number): Reply | undefined {
     if (typeof msgType !== 'string' || msgType === '') return validationFailed('msg_type');
     if (!MSG_TYPES.has(msgType)) return fail(400, 230001, `invalid msg_type: ${msgType}`);
     if (typeof content !== 'string') {
       return fail(400, 230001, 'content is not a string in json format');
     }
-    const size = byteLength(content);
+    // The limits are on the request body (Feishu's send-message doc: "请求体最大不能超过"), where
+    // the content is nested as a JSON string, not on the content alone.
+    const size = bodyBytes;
     const limit =
       msgType === 'interactive'
         ? CARD_MAX_BYTES
@@ -815,7 +856,8 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
           (loc) => isRecord(loc) && Array.isArray(loc.content),
         );
         if (!hasLocale) return fail(400, 230001, 'invalid post content: no locale with content');
-        return undefined;
+        const bad = badPostParagraph(value);
+        return bad ? fail(400, 230001, `invalid post content: ${bad}`) : undefined;
       }
       case 'image':
         if (typeof value.image_key !== 'string' || !images.has(value.image_key)) {
@@ -829,6 +871,12 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
       default:
         return undefined;
     }
+  }
+
+  /** 11235 in a group that lets only admins @all (the whole message is refused). */
+  function checkAtAll(chat: ChatState | undefined, msgType: unknown, content: unknown) {
+    if (!chat?.atAllAdminsOnly || !mentionsAll(String(msgType), String(content))) return undefined;
+    return fail(400, 11235, 'only group owners and admins can @all in this group');
   }
 
   function checkUuid(uuid: unknown): Reply | undefined {
@@ -903,6 +951,10 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
     }
     const badUuid = checkUuid(body.uuid);
     if (badUuid) return badUuid;
+    if (type === 'user_id') {
+      const needsEmployeeId = checkScopes(SCOPES.userId);
+      if (needsEmployeeId) return needsEmployeeId;
+    }
     let chatId: string;
     let dmUser: FakeUser | undefined;
     if (type === 'chat_id') {
@@ -915,10 +967,12 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
       if (!dmUser) return fail(400, 230034, 'invalid receive_id');
       chatId = p2pChatId(dmUser);
     }
-    const badContent = checkContent(body.msg_type, body.content);
+    const badContent = checkContent(body.msg_type, body.content, ctx.raw.length);
     if (badContent) return badContent;
     const repeat = dedupe(body.uuid, ctx.now);
     if (repeat) return repeat;
+    const refusedAll = checkAtAll(chats.get(chatId), body.msg_type, body.content);
+    if (refusedAll) return refusedAll;
     const limited = checkChatRate(chatId, ctx.now);
     if (limited) return limited;
     // The p2p chat appears with the first message a user receives.
@@ -942,10 +996,12 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
     if (!chat?.botIsMember) return fail(400, 230002, 'Bot/User can NOT be out of the chat.');
     const badUuid = checkUuid(body.uuid);
     if (badUuid) return badUuid;
-    const badContent = checkContent(body.msg_type, body.content);
+    const badContent = checkContent(body.msg_type, body.content, ctx.raw.length);
     if (badContent) return badContent;
     const repeat = dedupe(body.uuid, ctx.now);
     if (repeat) return repeat;
+    const refusedAll = checkAtAll(chat, body.msg_type, body.content);
+    if (refusedAll) return refusedAll;
     const limited = checkChatRate(chat.chat_id, ctx.now);
     if (limited) return limited;
     return accept(ctx, {
@@ -983,7 +1039,7 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
     if (typeof content !== 'string') {
       return fail(400, 230001, 'content is not a string in json format');
     }
-    const size = byteLength(content);
+    const size = ctx.raw.length;
     if (size > CARD_MAX_BYTES) {
       return fail(
         400,
@@ -1186,9 +1242,12 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
           return webhookFail(9499, 'Bad Request');
         }
         break;
-      case 'post':
+      case 'post': {
         if (!isRecord(content) || !isRecord(content.post)) return webhookFail(9499, 'Bad Request');
+        const bad = badPostParagraph(content.post, WEBHOOK_POST_TAGS);
+        if (bad) return webhookFail(9499, `Bad Request: ${bad}`);
         break;
+      }
       case 'image':
         if (!isRecord(content) || typeof content.image_key !== 'string') {
           return webhookFail(9499, 'Bad Request');
@@ -1208,6 +1267,13 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
       }
       default:
         return webhookFail(9499, 'Bad Request');
+    }
+    // Assumed like the app API's (not documented for custom bots): the whole message is refused.
+    if (hook.atAllAdminsOnly) {
+      const sent =
+        body.msg_type === 'interactive' ? JSON.stringify(body.card) : JSON.stringify(content);
+      if (mentionsAll(String(body.msg_type), sent))
+        return webhookFail(11235, 'only group owners and admins can @all in this group');
     }
     hook.accepted = hook.accepted.filter((t) => ctx.now - t < 60_000);
     const lastSecond = hook.accepted.filter((t) => ctx.now - t < 1000).length;
@@ -1345,62 +1411,98 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
       at: now,
     });
 
-    const fault = takeFault(method, url.pathname);
-    let dropAfterWrite = false;
-    if (fault) {
-      switch (fault.kind) {
-        case 'reset':
-          req.socket.destroy();
-          return;
-        case 'hang':
-          hung.add(res);
-          res.on('close', () => hung.delete(res));
-          return;
-        case 'status': {
-          await sleep(latencyMs);
-          const status = fault.status;
-          const body = fault.body ?? {
-            code: status === 429 ? 99991400 : status,
-            msg: status === 429 ? 'request trigger frequency limit' : 'injected fault',
-            error: { log_id: newLogId() },
-          };
-          const reply: Reply = { status, body };
-          if (fault.headers) reply.headers = fault.headers;
-          write(res, reply);
-          return;
-        }
-        case 'delay':
-          await sleep(fault.ms);
-          if (closed) return;
-          break;
-        case 'drop-after-write':
-          dropAfterWrite = true;
-          break;
-      }
-    }
-
-    const ctx: Ctx = {
-      method,
-      path: url.pathname,
-      query,
-      headers: req.headers,
-      raw,
-      truncated,
-      json,
-      now: Date.now(),
-    };
-    let reply: Reply;
-    try {
-      reply = route(ctx);
-    } catch (err) {
-      reply = fail(500, 1500, `fake-feishu internal error: ${String(err)}`);
-    }
-    await sleep(latencyMs);
-    if (dropAfterWrite) {
-      req.socket.destroy();
+    if (appThrottledUntil > now && !url.pathname.startsWith('/open-apis/bot/')) {
+      const reset = Math.ceil((appThrottledUntil - now) / 1000);
+      const limited = fail(429, 99991400, 'request trigger frequency limit');
+      limited.headers = {
+        ...limited.headers,
+        'x-ogw-ratelimit-limit': '50',
+        'x-ogw-ratelimit-reset': String(reset),
+      };
+      await sleep(latencyMs);
+      write(res, limited);
       return;
     }
-    write(res, reply);
+    // A send whose uuid is still being processed (a retry that overtook its first attempt) is
+    // answered "being sent" (230049) or, for a reply, "being processed" (18121). Which endpoint
+    // answers which code is a guess; both are documented answers to a uuid in flight.
+    const uuid = method === 'POST' && json.ok && isRecord(json.value) ? json.value.uuid : undefined;
+    const isReply = /^\/open-apis\/im\/v1\/messages\/[^/]+\/reply$/.test(url.pathname);
+    const flight =
+      typeof uuid === 'string' && uuid && (isReply || url.pathname === '/open-apis/im/v1/messages')
+        ? `${appId}:${uuid}`
+        : undefined;
+    if (flight && inFlight.has(flight)) {
+      await sleep(latencyMs);
+      write(
+        res,
+        isReply
+          ? fail(400, 18121, 'the same create request is being processed, please try again later')
+          : fail(400, 230049, 'the message is being sent, please try again later'),
+      );
+      return;
+    }
+    if (flight) inFlight.add(flight);
+    try {
+      const fault = takeFault(method, url.pathname);
+      let dropAfterWrite = false;
+      if (fault) {
+        switch (fault.kind) {
+          case 'reset':
+            req.socket.destroy();
+            return;
+          case 'hang':
+            hung.add(res);
+            res.on('close', () => hung.delete(res));
+            return;
+          case 'status': {
+            await sleep(latencyMs);
+            const status = fault.status;
+            const body = fault.body ?? {
+              code: status === 429 ? 99991400 : status,
+              msg: status === 429 ? 'request trigger frequency limit' : 'injected fault',
+              error: { log_id: newLogId() },
+            };
+            const reply: Reply = { status, body };
+            if (fault.headers) reply.headers = fault.headers;
+            write(res, reply);
+            return;
+          }
+          case 'delay':
+            await sleep(fault.ms);
+            if (closed) return;
+            break;
+          case 'drop-after-write':
+            dropAfterWrite = true;
+            break;
+        }
+      }
+
+      const ctx: Ctx = {
+        method,
+        path: url.pathname,
+        query,
+        headers: req.headers,
+        raw,
+        truncated,
+        json,
+        now: Date.now(),
+      };
+      let reply: Reply;
+      try {
+        reply = route(ctx);
+      } catch (err) {
+        reply = fail(500, 1500, `fake-feishu internal error: ${String(err)}`);
+      }
+      await sleep(latencyMs);
+      if (dropAfterWrite) {
+        req.socket.destroy();
+        return;
+      }
+      write(res, reply);
+    } finally {
+      if (flight) inFlight.delete(flight);
+    }
   }
 
   const server = createServer((req, res) => {
@@ -1458,6 +1560,9 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
     revokeTokens() {
       tokens.clear();
       currentToken = undefined;
+    },
+    throttleApp(seconds) {
+      appThrottledUntil = Date.now() + seconds * 1000;
     },
     setLatency(ms) {
       latencyMs = ms;

@@ -159,7 +159,7 @@ describe('findImages', () => {
   });
 
   it('rejects a directory', async () => {
-    expect((await inputError(['shots'])).message).toContain('does not exist');
+    expect((await inputError(['shots'])).message).toContain('is a directory');
   });
 
   it(`rejects more than ${MAX_IMAGES} files`, async () => {

@@ -747,10 +747,12 @@ describe('combinations', () => {
     expect(error.message).toMatch(/webhook.*update.*recall/);
   });
 
-  it('needs credentials unless it is a dry run', async () => {
-    const error = await inputError({ to: 'oc_a' });
-    expect(error.input).toBe('app-id');
-    expect(error.message).toMatch(/dry-run/);
+  it('no credentials at all (a fork, Dependabot) is not an input error but a skip', async () => {
+    expect((await read({ to: 'oc_a' })).noCredentials).toBe(true);
+    expect((await read({ to: 'oc_a', 'dry-run': 'true' })).noCredentials).toBe(false);
+    expect((await read({ ...APP, to: 'oc_a' })).noCredentials).toBe(false);
+    // What to send is still checked.
+    expect((await inputError({ to: 'oc_a', replace: 'true' })).input).toBe('replace');
   });
 
   it('update or recall alone need no `to`', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   backoffDelay,
   DEFAULT_POLICY,
+  MAX_RESET_WAIT_MS,
   type RetryPolicy,
   throttleDelay,
   worstCaseMs,
@@ -96,7 +97,13 @@ describe('throttleDelay', () => {
 describe('worstCaseMs', () => {
   it('bounds every attempt timing out plus the longest waits', () => {
     expect(worstCaseMs({ ...policy, retries: 0 }, 10_000)).toBe(10_000);
-    expect(worstCaseMs(policy, 10_000)).toBe(4 * 10_000 + 3 * (policy.maxRateLimitWaitMs + 250));
+    // Each retry may wait out a full rate-limit reset (up to a minute), and a send may wait for
+    // an earlier attempt of its uuid still in flight (issue 15).
+    const inFlight = [0, 1, 2, 3, 4].reduce(
+      (sum, w) => sum + 10_000 + throttleDelay(w, policy, () => 1),
+      0,
+    );
+    expect(worstCaseMs(policy, 10_000)).toBe(4 * 10_000 + 3 * (MAX_RESET_WAIT_MS + 250) + inFlight);
   });
 
   it('is at least the sum of any waits the policy can choose', () => {
@@ -115,8 +122,10 @@ describe('worstCaseMs', () => {
   });
 
   it('stays far below a job time-out with the defaults', () => {
-    // 3 retries, 10 s timeout: about 71 s, not the 6-hour job limit.
-    expect(worstCaseMs(policy, 10_000)).toBeLessThan(2 * 60 * 1000);
-    expect(worstCaseMs({ ...policy, retries: 10 }, 300_000)).toBeLessThan(60 * 60 * 1000);
+    // 3 retries, 10 s timeout: about 5 minutes even with three full one-minute resets and five
+    // waits for an attempt in flight, not the
+    // 6-hour job limit.
+    expect(worstCaseMs(policy, 10_000)).toBeLessThan(6 * 60 * 1000);
+    expect(worstCaseMs({ ...policy, retries: 10 }, 300_000)).toBeLessThan(2 * 60 * 60 * 1000);
   });
 });

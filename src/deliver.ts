@@ -305,7 +305,8 @@ async function sendAll(
         if (!(error instanceof FeishuError && error.code === AT_ALL_REFUSED) || !fallback)
           throw error;
         // Lost for want of @all would be worse than sent without it.
-        deps.warning(`${destination.target}: ${error.message}. Sending it again without @all.`);
+        // The error's hint says it is sent again without @all.
+        deps.warning(`${destination.target}: ${error.message}`);
         await sendOne(destination, fallback, deps, record);
       }
     } catch (error) {

@@ -95,6 +95,8 @@ export type Fault =
   | { kind: 'reset' }
   /** Handle the request fully (message stored), then destroy the socket without answering. */
   | { kind: 'drop-after-write' }
+  /** Handle the request fully, then answer HTTP 200 with this text (an HTML page, cut JSON). */
+  | { kind: 'garble-after-write'; body: string }
   /** Wait, then handle normally. */
   | { kind: 'delay'; ms: number }
   /** Never answer; the socket stays open until close(). */
@@ -1496,6 +1498,7 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
 
     const fault = takeFault(method, url.pathname);
     let dropAfterWrite = false;
+    let garbled: string | undefined;
     if (fault) {
       switch (fault.kind) {
         case 'reset':
@@ -1525,6 +1528,9 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
         case 'drop-after-write':
           dropAfterWrite = true;
           break;
+        case 'garble-after-write':
+          garbled = fault.body;
+          break;
       }
     }
 
@@ -1549,7 +1555,7 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
       req.socket.destroy();
       return;
     }
-    write(res, reply);
+    write(res, garbled === undefined ? reply : { status: 200, body: garbled });
   }
 
   const server = createServer((req, res) => {

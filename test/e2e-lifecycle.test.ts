@@ -356,28 +356,25 @@ describe('the composite recall step', () => {
     expect(fake.requests).toHaveLength(0);
   });
 
-  it('recalls the notices of a key', async () => {
-    const sent = await runAction({ inputs: { ...app(), to: CHAT, key: 'deploy-prod' } });
-    const run = await runComposite({
+  const recallKeyStep = (key: string) =>
+    runComposite({
       'app-id': 'cli_test_app',
       'app-secret': 'test-secret',
       domain: fake.url,
       to: CHAT,
-      key: 'deploy-prod',
+      key,
     });
+
+  it('recalls the notices of a key', async () => {
+    const sent = await runAction({ inputs: { ...app(), to: CHAT, key: 'deploy-prod' } });
+    const run = await recallKeyStep('deploy-prod');
     expect(JSON.parse(run.outputs.recalled ?? '[]')).toEqual([sent.outputs['message-id']]);
   });
 
   it('collapses a notice of the key past 24 hours, and says so in `collapsed`', async () => {
     const sent = await runAction({ inputs: { ...app(), to: CHAT, key: 'deploy-prod' } });
     fake.advance(30 * HOUR);
-    const run = await runComposite({
-      'app-id': 'cli_test_app',
-      'app-secret': 'test-secret',
-      domain: fake.url,
-      to: CHAT,
-      key: 'deploy-prod',
-    });
+    const run = await recallKeyStep('deploy-prod');
     expect(JSON.parse(run.outputs.recalled ?? '[]')).toEqual([]);
     expect(JSON.parse(run.outputs.collapsed ?? '[]')).toEqual([sent.outputs['message-id']]);
     expect(cardOf(sent.outputs['message-id'] ?? '').header.template).toBe('grey');

@@ -341,9 +341,8 @@ describe('review faults', () => {
     expect(run.code, run.stdout).toBe(0);
     const sends = fake.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/messages'));
     expect(sends).toHaveLength(2);
-    expect((sends[1]?.body as { uuid: string }).uuid).toBe(
-      (sends[0]?.body as { uuid: string }).uuid,
-    );
+    const uuids = sends.map((r) => (r.body as { uuid?: string }).uuid);
+    expect(uuids[1]).toBe(uuids[0]);
     expect(fake.messages(CHAT)).toHaveLength(1);
     expect(run.outputs['message-id']).toBe(fake.messages(CHAT)[0]?.message_id);
   });

@@ -67,6 +67,9 @@ type Destination =
   | { kind: 'reply'; target: string; messageId: string; inThread: boolean }
   | { kind: 'webhook'; target: string };
 
+/** A recipient whose chat name could not be resolved: it fails alone. */
+type Unresolved = { kind: 'unresolved'; target: string; error: Error };
+
 /** A chat name resolves to its ID, or to why it could not be. */
 type ChatsByName = Map<string, string | Error>;
 
@@ -259,22 +262,21 @@ export async function resolveChatNames(
 function destinationsOf(
   settings: Settings,
   chatsByName: ChatsByName,
-): (Destination | { kind: 'unresolved'; target: string; error: Error })[] {
+): (Destination | Unresolved)[] {
   if (settings.replyTo) {
     const target = `reply to ${settings.replyTo}`;
     return [
       { kind: 'reply', target, messageId: settings.replyTo, inThread: settings.replyInThread },
     ];
   }
-  const list: (Destination | { kind: 'unresolved'; target: string; error: Error })[] =
-    settings.recipients.map((r) => {
-      if (r.kind !== 'chat-name') return { kind: 'id', target: r.id, idType: r.idType, id: r.id };
-      const chat = chatsByName.get(r.name);
-      const target = `chat:${r.name}`;
-      return typeof chat === 'string'
-        ? { kind: 'id', target, idType: 'chat_id', id: chat }
-        : { kind: 'unresolved', target, error: chat ?? new Error('not resolved') };
-    });
+  const list: (Destination | Unresolved)[] = settings.recipients.map((r) => {
+    if (r.kind !== 'chat-name') return { kind: 'id', target: r.id, idType: r.idType, id: r.id };
+    const chat = chatsByName.get(r.name);
+    const target = `chat:${r.name}`;
+    return typeof chat === 'string'
+      ? { kind: 'id', target, idType: 'chat_id', id: chat }
+      : { kind: 'unresolved', target, error: chat ?? new Error('not resolved') };
+  });
   if (settings.webhook) list.push({ kind: 'webhook', target: 'webhook' });
   return list;
 }

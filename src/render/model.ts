@@ -131,20 +131,25 @@ export function footerElementId(key: string): string {
   return `fnk_${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
 }
 
+/**
+ * Brand, then anything but guillemets (the run, in whatever words the card's language uses),
+ * then the machine-readable part: the key in guillemets, the status, the collapse word.
+ */
 const FOOTER_LINE = new RegExp(
-  `^${BRAND}(?: · run #(\\d+))? · key «([^«»]+)»(?: · (${STATUSES.join('|')}))?(?: · (${COLLAPSES.join('|')}))?$`,
+  `^${BRAND}(?: · ([^«»]{1,80}?))? · key «([^«»]+)»(?: · (${STATUSES.join('|')}))?(?: · (${COLLAPSES.join('|')}))?$`,
 );
 
 /**
  * Reads a line (of a message's text) as our footer for this key. The whole line must have the
- * footer's shape: event text inside a card can contain "key «x»" but can never form a line of
- * its own that starts with the brand (and escaping breaks its guillemets).
+ * footer's shape: event text can contain "key «x»" but never with whole guillemets (escaping
+ * breaks them), and never as a line of its own that starts with the brand.
  */
 export function readFooter(line: string, key: string): FooterMark | undefined {
   const m = FOOTER_LINE.exec(line.trim());
   if (!m || m[2] !== key) return undefined;
   const mark: FooterMark = { key };
-  if (m[1]) mark.runNumber = m[1];
+  const runNumber = m[1] ? /#(\d+)/.exec(m[1])?.[1] : undefined;
+  if (runNumber) mark.runNumber = runNumber;
   if (m[3]) mark.status = m[3] as Status;
   if (m[4]) mark.collapsed = m[4] as Collapse;
   return mark;

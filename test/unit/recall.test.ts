@@ -116,6 +116,19 @@ describe('readNotice', () => {
     ).toEqual(expected.mark);
   });
 
+  it('reads the machine part whatever words stand for the run (a translated card)', () => {
+    const line = 'feishu-notify · 运行 #42 · key «deploy-prod» · cancelled';
+    expect(readNotice(flattened('t', line), 'deploy-prod')?.mark).toEqual({
+      key: 'deploy-prod',
+      runNumber: '42',
+      status: 'cancelled',
+    });
+    // Escaped event text breaks the guillemets: never a footer.
+    expect(
+      readNotice(flattened('t', 'feishu-notify · key «\u200bdeploy-prod»'), 'deploy-prod'),
+    ).toBe(undefined);
+  });
+
   it('finds the footer by its element id, and never in a degraded stub', () => {
     const id = footerElementId('deploy-prod');
     expect(id).toMatch(/^[A-Za-z]\w{0,19}$/);
@@ -215,5 +228,86 @@ describe('settleKey', () => {
     expect(outcome.failures).toHaveLength(1);
     expect(outcome.failures[0]?.target).toBe('history of oc_3');
     expect(outcome.failures[0]?.error.message).toContain('im:message.group_msg');
+  });
+});
+
+describe('settleKey: recall, collapse or leave, by age; never a newer notice', () => {
+  const HOUR_S = 3600;
+  it('recalls under 24 h, collapses an older card (and one the recall refused), leaves the rest', async () => {
+    const c = client();
+    history('oc_1', [
+      item('om_newer', flattened('t', footer('k')), { ageS: 10 }),
+      item('om_ours', flattened('t', footer('k')), { ageS: 20 }),
+      item('om_fresh', flattened('t', footer('k')), { ageS: 2 * HOUR_S }),
+      item('om_refused', flattened('t', footer('k')), { ageS: 3 * HOUR_S }),
+      item('om_day_old', flattened('Yesterday', footer('k')), { ageS: 30 * HOUR_S }),
+      {
+        ...item('om_text', JSON.stringify({ text: footer('k') }), { ageS: 30 * HOUR_S }),
+        msg_type: 'text',
+      },
+      item('om_ancient', flattened('t', footer('k')), { ageS: 15 * 24 * HOUR_S }),
+    ]);
+    const deleted: string[] = [];
+    const patched: Record<string, string> = {};
+    nock(BASE)
+      .delete(/\/open-apis\/im\/v1\/messages\/om_\w+$/)
+      .times(5)
+      .reply((uri) => {
+        const id = uri.split('/').pop() ?? '';
+        deleted.push(id);
+        return id === 'om_refused'
+          ? [400, { code: 230009, msg: 'Exceeded the time limit for recalling.' }]
+          : [200, { code: 0 }];
+      });
+    nock(BASE)
+      .patch(/\/open-apis\/im\/v1\/messages\/om_\w+$/)
+      .times(5)
+      .reply((uri, body) => {
+        patched[uri.split('/').pop() ?? ''] = (body as { content: string }).content;
+        return [200, { code: 0 }];
+      });
+    const outcome = await settleKey(c, ['oc_1'], {
+      key: 'k',
+      appId: APP,
+      since: NOW_S - 30 * 24 * HOUR_S,
+      own: new Map([['oc_1', { messageId: 'om_ours', createTime: (NOW_S - 20) * 1000 }]]),
+      supersededBy: { label: 'run #43', url: 'https://github.com/acme/shop/actions/runs/9' },
+      now: NOW_S * 1000,
+    });
+    expect(outcome.recalled).toEqual(['om_fresh']);
+    expect(outcome.collapsed.sort()).toEqual(['om_day_old', 'om_refused']);
+    expect(outcome.tooOld.sort()).toEqual(['om_ancient', 'om_text']);
+    expect(deleted.sort()).toEqual(['om_fresh', 'om_refused']);
+    const card = JSON.parse(patched.om_day_old ?? '{}');
+    expect(card.header.title.content).toBe('Yesterday');
+    expect(card.header.template).toBe('grey');
+    expect(JSON.stringify(card.body)).toContain('key «k» · success · superseded');
+    expect(JSON.stringify(card.body)).toContain('(https://github.com/acme/shop/actions/runs/9)');
+  });
+
+  it('stops reading older pages at a notice an earlier run collapsed', async () => {
+    const c = client();
+    nock(BASE)
+      .get('/open-apis/im/v1/messages')
+      .query((q) => !q.page_token)
+      .reply(200, {
+        code: 0,
+        data: {
+          items: [
+            item('om_collapsed', flattened('t', footerText('41', 'k', 'failure', 'superseded'))),
+          ],
+          has_more: true,
+          page_token: 'p2',
+        },
+      });
+    const outcome = await settleKey(c, ['oc_1'], {
+      key: 'k',
+      appId: APP,
+      since: NOW_S - 3600,
+      own: new Map(),
+      now: NOW_S * 1000,
+    });
+    expect(outcome).toMatchObject({ recalled: [], collapsed: [], failures: [] });
+    expect(nock.pendingMocks()).toEqual([]);
   });
 });

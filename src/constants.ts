@@ -30,6 +30,8 @@ export const Input = {
   Needs: 'needs',
   Finish: 'finish',
   JobStatus: 'job-status',
+  FinishReply: 'finish-reply',
+  Urgent: 'urgent',
   FailOnError: 'fail-on-error',
   Retries: 'retries',
   Timeout: 'timeout',
@@ -43,6 +45,7 @@ export const Output = {
   ChatIds: 'chat-ids',
   ImageKeys: 'image-keys',
   Recalled: 'recalled',
+  Collapsed: 'collapsed',
   Content: 'content',
   Error: 'error',
 } as const;

@@ -23,6 +23,8 @@ export interface RunContext {
   runNumber: string;
   runAttempt: string;
   runUrl: string;
+  /** The job's temporary directory (RUNNER_TEMP): shared by its steps and their post steps. */
+  runnerTemp?: string;
   payload: Payload;
 }
 
@@ -48,6 +50,7 @@ export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext
     runAttempt,
     runUrl:
       repository && runId ? `${serverUrl}/${repository}/actions/runs/${runId}${attemptPath}` : '',
+    runnerTemp: env.RUNNER_TEMP || '',
     payload: readPayload(env.GITHUB_EVENT_PATH),
   };
 }

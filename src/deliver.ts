@@ -11,13 +11,21 @@ import { asError, InputError } from './errors.js';
 import type { FeishuClient, ReceiveIdType } from './feishu/client.js';
 import { AT_ALL_REFUSED, FeishuError, GONE_CODES } from './feishu/errors.js';
 import type { WebhookMessage } from './feishu/webhook.js';
+import { saveHandover } from './handover.js';
 import type { CheckedImage } from './images.js';
 import { mapLimit, settleLimit } from './pool.js';
-import { type RecallOutcome, recallByKey, recallMessages } from './recall.js';
+import {
+  emptyRecall,
+  mergeRecall,
+  type RecallOutcome,
+  recallMessages,
+  settleKey,
+} from './recall.js';
 import { type MessageContent, msgTypeOf, renderContents } from './render/content.js';
 import { nameOf, unsupportedMentions, withoutMentionAll } from './render/mentions.js';
 import type { Notice } from './render/model.js';
 import { buildNotice, type NoticeExtras } from './render/notice.js';
+import { replyToCard } from './reply.js';
 import { type Settings, sends } from './settings.js';
 
 const UPLOAD_CONCURRENCY = 3;
@@ -29,12 +37,19 @@ export interface DeliveryDeps {
   warning(message: string): void;
   info(message: string): void;
   now(): number;
+  /**
+   * Told as soon as the notice is confirmed (sent or updated), before any history scan or
+   * recall: a job cancelled during those still has a record of its card for the post step.
+   */
+  confirmed?(delivery: Delivery): void;
 }
 
 export interface SentRecord {
   target: string;
   messageId: string;
   chatId: string;
+  /** Feishu's create_time (ms); 0 for a webhook message. */
+  createTime: number;
 }
 
 export interface Delivery {
@@ -53,9 +68,11 @@ type Destination =
   | { kind: 'reply'; target: string; messageId: string; inThread: boolean }
   | { kind: 'webhook'; target: string };
 
-export function emptyRecall(): RecallOutcome {
-  return { recalled: [], alreadyGone: [], tooOld: [], failures: [] };
-}
+/** A recipient whose chat name could not be resolved: it fails alone. */
+type Unresolved = { kind: 'unresolved'; target: string; error: Error };
+
+/** A chat name resolves to its ID, or to why it could not be. */
+type ChatsByName = Map<string, string | Error>;
 
 /** What a run that sends nothing reports (a dry run, a preview): the contents alone. */
 export function undelivered(contents: MessageContent[], notice?: Notice): Delivery {
@@ -103,13 +120,23 @@ export async function deliver(
     result.contents = appContents;
   }
 
-  const destinations = destinationsOf(settings, chatsByName);
+  const destinations: Destination[] = [];
+  for (const d of destinationsOf(settings, chatsByName)) {
+    // A chat name that could not be resolved fails that recipient alone.
+    if (d.kind === 'unresolved') result.failures.push({ target: d.target, error: d.error });
+    else destinations.push(d);
+  }
   // Send a new notice unless only recalling, or a card was updated in place instead.
   let send = settings.recallKey === undefined;
   if (send) warnUnmentionable(settings, notice, destinations, deps);
   if (settings.update && client) {
     if (await updateInPlace(client, settings.update, appContents, deps)) {
       result.updated.push(settings.update);
+      if (ctx.runnerTemp) saveHandover(ctx.runnerTemp, settings.update, settings);
+      await replyToCard(client, settings.update, notice, settings, ctx.runUrl, deps).catch(
+        (error: unknown) =>
+          result.failures.push({ target: `reply to ${settings.update}`, error: asError(error) }),
+      );
       send = false;
     } else if (destinations.length === 0) {
       result.failures.push({
@@ -147,42 +174,56 @@ export async function deliver(
     });
   }
 
+  if (result.sent.length > 0 || result.updated.length > 0) deps.confirmed?.(result);
+
   if (client && settings.app) {
-    const since = Math.floor(deps.now() / 1000) - settings.recallWithinSeconds;
+    const now = deps.now();
+    const since = Math.floor(now / 1000) - settings.recallWithinSeconds;
     const outcomes: RecallOutcome[] = [];
     if (settings.replace && settings.key && result.sent.length > 0) {
       // Only after the new notice is confirmed: the chat is never left without it.
       const chats = unique(result.sent.map((s) => s.chatId).filter(Boolean));
-      const keep = new Set(result.sent.map((s) => s.messageId));
       outcomes.push(
-        await recallByKey(client, chats, {
+        await settleKey(client, chats, {
           key: settings.key,
           appId: settings.app.appId,
           since,
-          keep,
+          own: newestPerChat(result.sent),
+          supersededBy: {
+            label: ctx.runNumber ? `run #${ctx.runNumber}` : 'a newer run',
+            url: ctx.runUrl,
+          },
+          now,
         }),
       );
     }
     if (settings.recallKey) {
       const chats = groupChatIds(destinations, deps);
       outcomes.push(
-        await recallByKey(client, chats, {
+        await settleKey(client, chats, {
           key: settings.recallKey,
           appId: settings.app.appId,
           since,
-          keep: new Set(),
+          own: new Map(),
+          now,
         }),
       );
     }
     if (settings.recall.length > 0) outcomes.push(await recallMessages(client, settings.recall));
-    for (const o of outcomes) {
-      result.recall.recalled.push(...o.recalled);
-      result.recall.alreadyGone.push(...o.alreadyGone);
-      result.recall.tooOld.push(...o.tooOld);
-      result.failures.push(...o.failures);
-    }
+    for (const o of outcomes) mergeRecall(result.recall, o);
+    result.failures.push(...result.recall.failures.splice(0));
   }
   return result;
+}
+
+/** This run's newest notice in each chat: what its scan must not reach past. */
+function newestPerChat(sent: SentRecord[]): Map<string, { createTime: number; messageId: string }> {
+  const newest = new Map<string, { createTime: number; messageId: string }>();
+  for (const s of sent) {
+    const seen = newest.get(s.chatId);
+    if (s.chatId && (!seen || s.createTime > seen.createTime)) newest.set(s.chatId, s);
+  }
+  return newest;
 }
 
 async function uploadImages(
@@ -195,51 +236,60 @@ async function uploadImages(
   return mapLimit(images, UPLOAD_CONCURRENCY, (image) => client.uploadImage(image));
 }
 
-/** One scan of the chat list however many names are given; only when a name is given. */
-async function resolveChatNames(
+/**
+ * One scan of the chat list however many names are given; only when a name is given. A name
+ * that matches no group or several, or a chat list that cannot be read (no im:chat:readonly),
+ * fails the recipients it concerns, never the others.
+ */
+export async function resolveChatNames(
   client: FeishuClient | undefined,
   settings: Settings,
-): Promise<Map<string, string>> {
+): Promise<ChatsByName> {
   const names = settings.recipients.flatMap((r) => (r.kind === 'chat-name' ? [r.name] : []));
-  const resolved = new Map<string, string>();
+  const resolved: ChatsByName = new Map();
   if (names.length === 0 || !client) return resolved;
-  const chats = await client.listChats();
+  let chats: Awaited<ReturnType<FeishuClient['listChats']>>;
+  try {
+    chats = await client.listChats();
+  } catch (error) {
+    for (const name of names) resolved.set(name, asError(error));
+    return resolved;
+  }
   for (const name of names) {
     const matches = chats.filter((chat) => chat.name === name);
-    if (matches.length === 0) {
-      throw new InputError(
-        Input.To,
-        `names chat ${JSON.stringify(name)}, but the bot is in no group of that name (names must match exactly; add the bot to the group)`,
-      );
-    }
-    if (matches.length > 1) {
-      throw new InputError(
-        Input.To,
-        `names chat ${JSON.stringify(name)}, but the bot is in ${matches.length} groups of that name: ${matches.map((c) => c.chatId).join(', ')}; use the chat ID`,
-      );
-    }
-    resolved.set(name, (matches[0] as { chatId: string }).chatId);
+    const quoted = JSON.stringify(name);
+    resolved.set(
+      name,
+      matches.length === 1
+        ? (matches[0] as { chatId: string }).chatId
+        : new Error(
+            matches.length === 0
+              ? `the bot is in no group named ${quoted} (names must match exactly; add the bot to the group)`
+              : `the bot is in ${matches.length} groups named ${quoted}: ${matches.map((c) => c.chatId).join(', ')}; use the chat ID`,
+          ),
+    );
   }
   return resolved;
 }
 
-function destinationsOf(settings: Settings, chatsByName: Map<string, string>): Destination[] {
+function destinationsOf(
+  settings: Settings,
+  chatsByName: ChatsByName,
+): (Destination | Unresolved)[] {
   if (settings.replyTo) {
     const target = `reply to ${settings.replyTo}`;
     return [
       { kind: 'reply', target, messageId: settings.replyTo, inThread: settings.replyInThread },
     ];
   }
-  const list: Destination[] = settings.recipients.map((r) =>
-    r.kind === 'chat-name'
-      ? {
-          kind: 'id',
-          target: `chat:${r.name}`,
-          idType: 'chat_id',
-          id: chatsByName.get(r.name) ?? '',
-        }
-      : { kind: 'id', target: r.id, idType: r.idType, id: r.id },
-  );
+  const list: (Destination | Unresolved)[] = settings.recipients.map((r) => {
+    if (r.kind !== 'chat-name') return { kind: 'id', target: r.id, idType: r.idType, id: r.id };
+    const chat = chatsByName.get(r.name);
+    const target = `chat:${r.name}`;
+    return typeof chat === 'string'
+      ? { kind: 'id', target, idType: 'chat_id', id: chat }
+      : { kind: 'unresolved', target, error: chat ?? new Error('not resolved') };
+  });
   if (settings.webhook) list.push({ kind: 'webhook', target: 'webhook' });
   return list;
 }
@@ -329,7 +379,7 @@ async function sendOne(
   switch (destination.kind) {
     case 'webhook':
       await deps.webhook?.({ msgType: message.msgType, content: message.content });
-      record({ target: destination.target, messageId: '', chatId: '' });
+      record({ target: destination.target, messageId: '', chatId: '', createTime: 0 });
       return;
     case 'reply': {
       const sent = await client.reply(

@@ -5,11 +5,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { RunContext } from './context.js';
-import { type Delivery, type DeliveryDeps, updateInPlace } from './deliver.js';
+import { type Delivery, type DeliveryDeps, resolveChatNames, updateInPlace } from './deliver.js';
 import { asError } from './errors.js';
+import type { FeishuClient, ReceiveIdType } from './feishu/client.js';
+import { loadHandover } from './handover.js';
 import { settleLimit } from './pool.js';
 import { renderContents } from './render/content.js';
 import { buildNotice } from './render/notice.js';
+import { replyToCard } from './reply.js';
 import { type Settings, sends } from './settings.js';
 import { isFinal, parseStatus } from './status.js';
 
@@ -25,6 +28,32 @@ export interface FinishState {
 export interface FinishOutcome {
   done: string[];
   failures: { target: string; error: Error }[];
+}
+
+export function finishState(
+  delivery: Delivery,
+  startedAt: number,
+  images: { name: string }[],
+): FinishState {
+  return {
+    startedAt,
+    messages: delivery.sent.map(({ messageId, chatId }) => ({ messageId, chatId })),
+    updated: delivery.updated,
+    images: delivery.imageKeys.map((key, i) => ({ key, alt: images[i]?.name ?? '' })),
+  };
+}
+
+/** Where `to` sends: IDs as given, chat names resolved (one that fails is left out). */
+async function recipientsOf(
+  client: FeishuClient,
+  settings: Settings,
+): Promise<{ idType: ReceiveIdType; id: string }[]> {
+  const chats = await resolveChatNames(client, settings);
+  return settings.recipients.flatMap((r): { idType: ReceiveIdType; id: string }[] => {
+    if (r.kind === 'id') return [r];
+    const chat = chats.get(r.name);
+    return typeof chat === 'string' ? [{ idType: 'chat_id' as const, id: chat }] : [];
+  });
 }
 
 /** finish: true always; finish: false never; unset: when the card was sent in progress. */
@@ -47,9 +76,18 @@ export async function finish(
   const outcome: FinishOutcome = { done: [], failures: [] };
   const status = parseStatus(jobStatus) ?? 'info';
   const durationMs = deps.now() - state.startedAt;
-  const notice = buildNotice(settings, ctx, { status, durationMs, images: state.images });
-  const [card] = renderContents({ ...settings, type: 'card' }, notice, false);
-  if (!card) return outcome;
+  /** The card's final form, with what a later step of this job last put on it, if any. */
+  const finalCard = (messageId: string) => {
+    const handover = ctx.runnerTemp ? loadHandover(ctx.runnerTemp, messageId) : undefined;
+    const notice = buildNotice({ ...settings, ...handover }, ctx, {
+      status,
+      durationMs,
+      images: state.images,
+    });
+    const [card] = renderContents({ ...settings, type: 'card' }, notice, false);
+    return { notice, card };
+  };
+  const { notice } = finalCard('');
 
   const targets = [
     ...state.updated.map((messageId) => ({ messageId, chatId: '' })),
@@ -58,13 +96,22 @@ export async function finish(
   const client = deps.client;
   if (client) {
     const results = await settleLimit(targets, 8, async ({ messageId, chatId }) => {
-      if (await updateInPlace(client, messageId, [card], deps))
+      const { notice, card } = finalCard(messageId);
+      if (!card) return `Nothing to finish for ${messageId}.`;
+      if (await updateInPlace(client, messageId, [card], deps)) {
+        await replyToCard(client, messageId, notice, settings, ctx.runUrl, deps);
         return `Finished ${messageId} as ${status}.`;
+      }
+      // A card of a key that is gone was replaced by a newer run or recalled on purpose:
+      // posting it again would bring back the older notice as the newest.
+      if (settings.key) {
+        return `Sent nothing: ${messageId} of key «${settings.key}» was replaced or recalled.`;
+      }
       // Gone or too old: the result still reaches the chat, as a new message. A card the main
       // step updated (the `update` input) has no recorded chat: `to` names where the news goes.
       const fallback = chatId
         ? [{ idType: 'chat_id' as const, id: chatId }]
-        : settings.recipients.flatMap((r) => (r.kind === 'id' ? [r] : []));
+        : await recipientsOf(client, settings);
       if (fallback.length === 0) {
         throw new Error(`could not update ${messageId}, and neither its chat nor \`to\` is known`);
       }

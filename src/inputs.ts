@@ -5,9 +5,11 @@
  */
 import { Domains, Input } from './constants.js';
 import { InputError } from './errors.js';
+import { footerSlotOf } from './render/content.js';
 import type {
   Fact,
   FeishuPerson,
+  FinishReply,
   LinkButton,
   MentionTarget,
   MessageType,
@@ -26,6 +28,9 @@ export interface InputSource {
 }
 
 const MESSAGE_TYPES: readonly MessageType[] = ['card', 'text', 'post', 'image', 'template'];
+const FINISH_REPLIES: readonly FinishReply[] = ['failure', 'always', 'never'];
+/** Reaches last week's notice of a weekly stream (a scan stops early at a collapsed notice). */
+export const DEFAULT_RECALL_WITHIN = '8d';
 const OPEN_ID = /^ou_[A-Za-z0-9_-]{1,64}$/;
 const UNION_ID = /^on_[A-Za-z0-9_-]{1,64}$/;
 const CHAT_ID = /^oc_[A-Za-z0-9_-]{1,64}$/;
@@ -135,9 +140,14 @@ export async function readSettings(source: InputSource): Promise<Settings> {
     key: optionalMatch(Input.Key, get(Input.Key), KEY, KEY_RULE),
     replace: bool(Input.Replace, get(Input.Replace), false),
     recallKey: optionalMatch(Input.RecallKey, get(Input.RecallKey), KEY, KEY_RULE),
-    recallWithinSeconds: duration(Input.RecallWithin, get(Input.RecallWithin) || '24h'),
+    recallWithinSeconds: duration(
+      Input.RecallWithin,
+      get(Input.RecallWithin) || DEFAULT_RECALL_WITHIN,
+    ),
     needs: await readNeeds(needsText),
     finish: get(Input.Finish) ? bool(Input.Finish, get(Input.Finish), false) : undefined,
+    finishReply: oneOf(Input.FinishReply, get(Input.FinishReply) || 'failure', FINISH_REPLIES),
+    urgent: oneOf(Input.Urgent, get(Input.Urgent) || 'off', ['off', 'app']) === 'app',
     failOnError: bool(Input.FailOnError, get(Input.FailOnError), false),
     retries: integer(Input.Retries, get(Input.Retries) || '3', 0, 10),
     timeoutMs: Math.round(seconds(Input.Timeout, get(Input.Timeout) || '10', 1, 300) * 1000),
@@ -415,10 +425,32 @@ function checkDestinations(s: Settings): void {
       'cannot be shown in a verbatim `content`: put the image keys in it yourself',
     );
   }
+  if (s.key) checkKeyCarried(s);
   if (s.recallKey && !s.recipients.some((r) => r.kind === 'chat-name' || r.idType === 'chat_id')) {
     throw new InputError(
       Input.RecallKey,
       'searches group chats: give `to` a chat ID (oc_…) or chat:<name>',
+    );
+  }
+}
+
+/** A key lives in the message's footer: a message that cannot carry one cannot have a key. */
+function checkKeyCarried(s: Settings): void {
+  const contentType = s.content ? s.type : undefined;
+  const carrier =
+    s.type === 'template'
+      ? 'a template card has no footer of ours'
+      : s.type === 'image'
+        ? 'an image message has no footer'
+        : contentType === 'text' || contentType === 'post'
+          ? `a verbatim ${contentType} \`content\` has no footer; use type: card (or a card as \`content\`)`
+          : s.content && !footerSlotOf(s.content)
+            ? 'the card given as `content` has no elements list to add the footer to (a template, or i18n_elements only)'
+            : undefined;
+  if (carrier) {
+    throw new InputError(
+      Input.Key,
+      `cannot be carried: ${carrier}, so later runs could never find the notice`,
     );
   }
 }

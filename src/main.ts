@@ -12,7 +12,7 @@ import { FeishuClient } from './feishu/client.js';
 import { createTransport } from './feishu/http.js';
 import { DEFAULT_POLICY } from './feishu/retry.js';
 import { postWebhook } from './feishu/webhook.js';
-import { type FinishState, finish, shouldFinish } from './finish.js';
+import { type FinishState, finish, finishState, shouldFinish } from './finish.js';
 import { findImages } from './images.js';
 import { readSettings } from './inputs.js';
 import { contentOutput, summaryMarkdown, writeOutputs } from './outputs.js';
@@ -74,18 +74,13 @@ async function runMain(settings: Settings): Promise<void> {
 
   const startedAt = Date.now();
   const deps = connect(settings, { retries: settings.retries, timeoutMs: settings.timeoutMs });
+  deps.confirmed = (confirmed) => {
+    if (shouldFinish(settings, confirmed))
+      runner.saveState(State.Finish, JSON.stringify(finishState(confirmed, startedAt, images)));
+  };
   try {
     const delivery = await deliver(settings, ctx, images, deps);
     report(settings, delivery);
-    if (shouldFinish(settings, delivery)) {
-      const state: FinishState = {
-        startedAt,
-        messages: delivery.sent.map(({ messageId, chatId }) => ({ messageId, chatId })),
-        updated: delivery.updated,
-        images: delivery.imageKeys.map((key, i) => ({ key, alt: images[i]?.name ?? '' })),
-      };
-      runner.saveState(State.Finish, JSON.stringify(state));
-    }
     const error =
       delivery.failures.map((f) => `${f.target}: ${f.error.message}`).join('\n') || undefined;
     writeOutputs(runner, delivery, settings.failOnError ? undefined : error);
@@ -207,8 +202,14 @@ function report(settings: Settings, delivery: Delivery): void {
     runner.info(`Recalled ${delivery.recall.recalled.join(', ')}.`);
   if (delivery.recall.alreadyGone.length > 0)
     runner.info(`Already recalled or deleted: ${delivery.recall.alreadyGone.join(', ')}.`);
+  if (delivery.recall.collapsed.length > 0)
+    runner.info(
+      `Past the 24-hour recall window, collapsed to a short grey card: ${delivery.recall.collapsed.join(', ')}.`,
+    );
   if (delivery.recall.tooOld.length > 0) {
-    runner.warning(`Past the recall window, left in place: ${delivery.recall.tooOld.join(', ')}.`);
+    runner.warning(
+      `Past the recall window and not collapsible (older than 14 days, or not a card), left in place: ${delivery.recall.tooOld.join(', ')}.`,
+    );
   }
   if (settings.type === 'card' && delivery.contents.length > 0)
     runner.debug('Card rendered as card JSON 2.0.');

@@ -34,6 +34,7 @@ export function writeOutputs(
   sink.setOutput(Output.ChatIds, JSON.stringify([...new Set(chats)]));
   sink.setOutput(Output.ImageKeys, JSON.stringify(delivery.imageKeys));
   sink.setOutput(Output.Recalled, JSON.stringify(delivery.recall.recalled));
+  sink.setOutput(Output.Collapsed, JSON.stringify(delivery.recall.collapsed));
   sink.setOutput(
     Output.Content,
     delivery.contents.length > 0 ? contentOutput(delivery.contents) : '',
@@ -60,6 +61,11 @@ export function summaryMarkdown(
   }
   if (delivery.recall.recalled.length > 0)
     lines.push(`Recalled: ${delivery.recall.recalled.map((id) => `\`${id}\``).join(', ')}`, '');
+  if (delivery.recall.collapsed.length > 0)
+    lines.push(
+      `Collapsed (past the 24-hour recall window): ${delivery.recall.collapsed.map((id) => `\`${id}\``).join(', ')}`,
+      '',
+    );
   if (delivery.recall.alreadyGone.length > 0)
     lines.push(
       `Already gone: ${delivery.recall.alreadyGone.map((id) => `\`${id}\``).join(', ')}`,

@@ -1,106 +1,159 @@
 /**
- * Recalling notices: by message ID, or by key (found in chat history). A message already
- * gone is done, not a failure; only the bot's own messages are ever candidates.
+ * Taking notices out of a chat: by message ID, or every notice of a key (found in chat
+ * history). Feishu lets a bot recall its own message for 24 hours and update a card for 14
+ * days, so a notice of a key is recalled while it can be, collapsed into a compact grey card
+ * after that, and left (reported) once even that is past. A message already gone is done.
  */
 import { asError } from './errors.js';
 import type { FeishuClient } from './feishu/client.js';
 import { FeishuError, GONE_CODES } from './feishu/errors.js';
+import { type KeyedNotice, listKeyNotices, newestFirst } from './history.js';
 import { settleLimit } from './pool.js';
-import { isFooterOfKey } from './render/model.js';
+import { renderCollapsedCard } from './render/collapsed.js';
 
 /** Recalls and history reads share the per-app rate limit with sends: keep a few in flight. */
 const RECALL_CONCURRENCY = 4;
+const HOUR_MS = 3600 * 1000;
+/** A bot may recall its own message this long (past it: 230009). */
+export const RECALL_WINDOW_MS = 24 * HOUR_MS;
+/** A card can be updated this long (past it: 230031). */
+export const UPDATE_WINDOW_MS = 14 * 24 * HOUR_MS;
+/** Our clock and Feishu's differ a little: near a window's end, take the later step at once. */
+const CLOCK_MARGIN_MS = 60 * 1000;
 
 export interface RecallOutcome {
   recalled: string[];
   /** Already recalled or deleted: nothing to do. */
   alreadyGone: string[];
-  /** Past the tenant's recall window: a warning, not a failure. */
+  /** Past the recall window, now a compact grey card that says why. */
+  collapsed: string[];
+  /** Past the recall window and not collapsible (too old, or not a card): left, reported. */
   tooOld: string[];
   failures: { target: string; error: Error }[];
 }
 
+export function emptyRecall(): RecallOutcome {
+  return { recalled: [], alreadyGone: [], tooOld: [], collapsed: [], failures: [] };
+}
+
+export function mergeRecall(into: RecallOutcome, from: RecallOutcome): void {
+  into.recalled.push(...from.recalled);
+  into.alreadyGone.push(...from.alreadyGone);
+  into.collapsed.push(...from.collapsed);
+  into.tooOld.push(...from.tooOld);
+  into.failures.push(...from.failures);
+}
+
+type Recalled = 'recalled' | 'gone' | 'too-old';
+
+/** One recall. "Already gone" after an attempt whose answer was lost was this run's recall. */
+async function recallOne(client: FeishuClient, id: string): Promise<Recalled> {
+  try {
+    await client.recall(id);
+    return 'recalled';
+  } catch (error) {
+    if (error instanceof FeishuError && GONE_CODES.has(error.code))
+      return error.earlierAttemptMayHaveLanded ? 'recalled' : 'gone';
+    if (error instanceof FeishuError && error.code === 230009) return 'too-old';
+    throw error;
+  }
+}
+
 export async function recallMessages(client: FeishuClient, ids: string[]): Promise<RecallOutcome> {
-  const outcome: RecallOutcome = { recalled: [], alreadyGone: [], tooOld: [], failures: [] };
+  const outcome = emptyRecall();
   const unique = [...new Set(ids)];
-  const results = await settleLimit(unique, RECALL_CONCURRENCY, (id) => client.recall(id));
+  const results = await settleLimit(unique, RECALL_CONCURRENCY, (id) => recallOne(client, id));
   results.forEach((result, i) => {
     const id = unique[i] as string;
-    if (result.status === 'fulfilled') outcome.recalled.push(id);
-    else if (result.reason instanceof FeishuError && GONE_CODES.has(result.reason.code))
-      outcome.alreadyGone.push(id);
-    else if (result.reason instanceof FeishuError && result.reason.code === 230009)
-      outcome.tooOld.push(id);
-    else outcome.failures.push({ target: `recall ${id}`, error: asError(result.reason) });
+    if (result.status === 'rejected')
+      outcome.failures.push({ target: `recall ${id}`, error: asError(result.reason) });
+    else if (result.value === 'recalled') outcome.recalled.push(id);
+    else if (result.value === 'gone') outcome.alreadyGone.push(id);
+    else outcome.tooOld.push(id);
   });
   return outcome;
 }
 
-export interface KeySearch {
+export interface KeySettlement {
   key: string;
   appId: string;
   /** Seconds since the epoch: nothing older is looked at. */
   since: number;
-  /** Messages never to recall (the notice just sent). */
-  keep: ReadonlySet<string>;
-}
-
-/** The bot's own, undeleted messages in a chat whose footer carries exactly this key. */
-export async function findKeyedMessages(
-  client: FeishuClient,
-  chatId: string,
-  search: KeySearch,
-): Promise<string[]> {
-  const found: string[] = [];
-  const sinceMs = search.since * 1000;
-  for await (const page of client.history(chatId, search.since)) {
-    for (const item of page) {
-      if (item.createTime < sinceMs) continue;
-      if (item.senderType !== 'app' || item.senderId !== search.appId) continue;
-      if (item.deleted || search.keep.has(item.messageId)) continue;
-      const lines = flattenContent(item.content).split('\n');
-      if (lines.some((line) => isFooterOfKey(line, search.key))) found.push(item.messageId);
-    }
-  }
-  return found;
+  /**
+   * This run's own notice in each chat (replace): notices created after it belong to a newer
+   * run and are never touched, so overlapping runs leave the newest notice, not none.
+   */
+  own: Map<string, { createTime: number; messageId: string }>;
+  /** The run that takes over (replace), linked from a collapsed card; absent: withdrawn. */
+  supersededBy?: { label: string; url: string };
+  now: number;
 }
 
 /**
- * History gives a card as a flattened view, not the card JSON: gather every string in it
- * (titles, text runs), wherever the shape puts them.
+ * Every older notice of the key in these chats: recalled within 24 hours, collapsed within 14
+ * days (cards only), otherwise left and reported. A chat whose history cannot be read fails
+ * alone.
  */
-export function flattenContent(content: string): string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(content);
-  } catch {
-    return content;
-  }
-  const strings: string[] = [];
-  const visit = (node: unknown) => {
-    if (typeof node === 'string') strings.push(node);
-    else if (Array.isArray(node)) node.forEach(visit);
-    else if (node && typeof node === 'object') Object.values(node).forEach(visit);
-  };
-  visit(parsed);
-  return strings.join('\n');
-}
-
-export async function recallByKey(
+export async function settleKey(
   client: FeishuClient,
   chatIds: string[],
-  search: KeySearch,
+  settlement: KeySettlement,
 ): Promise<RecallOutcome> {
+  const outcome = emptyRecall();
   const scans = await settleLimit(chatIds, RECALL_CONCURRENCY, (chatId) =>
-    findKeyedMessages(client, chatId, search),
+    listKeyNotices(client, chatId, { ...settlement, stopAtCollapsed: true }),
   );
-  const failures: RecallOutcome['failures'] = [];
-  const ids: string[] = [];
+  const stale: KeyedNotice[] = [];
   scans.forEach((scan, i) => {
-    if (scan.status === 'fulfilled') ids.push(...scan.value);
-    else failures.push({ target: `history of ${chatIds[i]}`, error: asError(scan.reason) });
+    const chatId = chatIds[i] as string;
+    if (scan.status === 'rejected') {
+      outcome.failures.push({ target: `history of ${chatId}`, error: asError(scan.reason) });
+      return;
+    }
+    const own = settlement.own.get(chatId);
+    for (const notice of scan.value) {
+      if (notice.collapsed || notice.messageId === own?.messageId) continue;
+      if (own && newestFirst(notice, own) <= 0) continue; // as new as ours, or newer
+      stale.push(notice);
+    }
   });
-  const outcome = await recallMessages(client, ids);
-  outcome.failures.unshift(...failures);
+  const results = await settleLimit(stale, RECALL_CONCURRENCY, (notice) =>
+    retire(client, notice, settlement),
+  );
+  results.forEach((result, i) => {
+    const id = (stale[i] as KeyedNotice).messageId;
+    if (result.status === 'rejected')
+      outcome.failures.push({ target: `recall ${id}`, error: asError(result.reason) });
+    else outcome[result.value].push(id);
+  });
   return outcome;
+}
+
+type Retired = 'recalled' | 'alreadyGone' | 'collapsed' | 'tooOld';
+
+async function retire(
+  client: FeishuClient,
+  notice: KeyedNotice,
+  settlement: KeySettlement,
+): Promise<Retired> {
+  const age = settlement.now - notice.createTime;
+  if (age < RECALL_WINDOW_MS - CLOCK_MARGIN_MS) {
+    const recalled = await recallOne(client, notice.messageId);
+    if (recalled === 'recalled') return 'recalled';
+    if (recalled === 'gone') return 'alreadyGone';
+  }
+  if (notice.msgType !== 'interactive' || age > UPDATE_WINDOW_MS - CLOCK_MARGIN_MS) return 'tooOld';
+  const card = renderCollapsedCard({
+    mark: notice.mark,
+    title: notice.title,
+    ...(settlement.supersededBy ? { supersededBy: settlement.supersededBy } : {}),
+  });
+  try {
+    await client.update(notice.messageId, JSON.stringify(card));
+    return 'collapsed';
+  } catch (error) {
+    if (error instanceof FeishuError && GONE_CODES.has(error.code)) return 'alreadyGone';
+    if (error instanceof FeishuError && error.code === 230031) return 'tooOld';
+    throw error;
+  }
 }

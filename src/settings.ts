@@ -20,6 +20,9 @@ export type FeishuPerson = Exclude<MentionTarget, { kind: 'all' | 'author' | 'ac
 
 export type MessageType = 'card' | 'text' | 'post' | 'image' | 'template';
 
+/** When a card finished or updated in place also gets a thread reply (which notifies). */
+export type FinishReply = 'failure' | 'always' | 'never';
+
 export interface Fact {
   label: string;
   value: string;
@@ -87,6 +90,9 @@ export interface Settings {
   needs: NeededJob[];
   /** true / false when given; undefined = finish in the post step when the card is in progress. */
   finish?: boolean;
+  finishReply: FinishReply;
+  /** Buzz the mentioned people on the thread reply (urgent: app). */
+  urgent: boolean;
   failOnError: boolean;
   retries: number;
   timeoutMs: number;

@@ -165,13 +165,26 @@ describe('recipients', () => {
     expect(sends()).toHaveLength(3);
   });
 
-  it('fails naming the chat when no group has that name, sending nothing', async () => {
+  it('fails only the recipient whose chat name matches no group; the others get the notice', async () => {
     const run = await runAction({ inputs: { ...app(), to: 'chat:Nowhere\noc_test_chat' } });
-    expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(
-      /::error::Input "to" names chat "Nowhere", but the bot is in no group of that name/,
-    );
-    expect(fake.messages()).toHaveLength(0);
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toMatch(/::warning::chat:Nowhere: the bot is in no group named "Nowhere"/);
+    expect(run.outputs.error).toContain('chat:Nowhere');
+    expect(fake.messages('oc_test_chat')).toHaveLength(1);
+    const strict = await runAction({
+      inputs: { ...app(), to: 'chat:Nowhere\noc_test_chat', 'fail-on-error': 'true' },
+    });
+    expect(strict.code).toBe(1);
+    expect(fake.messages('oc_test_chat')).toHaveLength(2);
+  });
+
+  it('without im:chat:readonly, the chat-name recipients fail and the others still get it', async () => {
+    await fake.close();
+    fake = await startFakeFeishu({ missingScopes: ['im:chat:readonly'] });
+    const run = await runAction({ inputs: { ...app(), to: 'chat:CI Alerts\noc_test_chat' } });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toMatch(/::warning::chat:CI Alerts: .*99991672.*im:chat:readonly/);
+    expect(fake.messages('oc_test_chat')).toHaveLength(1);
   });
 
   it('fails listing the chat IDs when two groups share the name', async () => {
@@ -182,9 +195,9 @@ describe('recipients', () => {
         { chat_id: 'oc_two', name: 'Ops' },
       ],
     });
-    const run = await runAction({ inputs: { ...app(), to: 'chat:Ops' } });
+    const run = await runAction({ inputs: { ...app(), to: 'chat:Ops', 'fail-on-error': 'true' } });
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/2 groups of that name: oc_one, oc_two/);
+    expect(run.stdout).toMatch(/2 groups named "Ops": oc_one, oc_two; use the chat ID/);
   });
 
   it('an email recipient goes with receive_id_type=email', async () => {

@@ -26,6 +26,7 @@ afterEach(async () => {
 
 const app = () => ({ 'app-id': 'cli_test_app', 'app-secret': 'test-secret', domain: fake.url });
 const CHAT = 'oc_test_chat';
+const HOUR = 3600 * 1000;
 const live = () => fake.messages(CHAT).filter((m) => !m.deleted);
 const cardOf = (id: string) =>
   JSON.parse(fake.messages().find((m) => m.message_id === id)?.content ?? '{}');
@@ -195,30 +196,34 @@ describe('keys: replace and recall-key', () => {
     expect(live().map((m) => m.message_id)).toContain(nightly.outputs['message-id']);
   });
 
-  it('recall-key recalls the notices inside the window and tries none older', async () => {
+  it('recall-key recalls notices under 24 h, collapses older cards, and tries none past the window', async () => {
+    const old = await runAction({ inputs: { ...app(), to: CHAT, key: 'nightly' } });
+    const oldId = old.outputs['message-id'] ?? '';
+    fake.advance(25 * HOUR);
     const recent = await runAction({ inputs: { ...app(), to: CHAT, key: 'nightly' } });
-    const old = fake.addMessage({
+    const ancient = fake.addMessage({
       chat_id: CHAT,
       msg_type: 'interactive',
       content: cardWithFooter('feishu-notify · run #1 · key «nightly»'),
-      create_time: Date.now() - 25 * 3600 * 1000,
+      create_time: Date.now() - 9 * 24 * HOUR,
     });
     const run = await runAction({ inputs: { ...app(), to: CHAT, 'recall-key': 'nightly' } });
     expect(run.code, run.stdout).toBe(0);
     expect(JSON.parse(run.outputs.recalled ?? '[]')).toEqual([recent.outputs['message-id']]);
-    expect(deletes()).not.toContain(old.message_id);
-    expect(
-      fake
-        .messages()
-        .filter((m) => !m.deleted)
-        .map((m) => m.message_id),
-    ).toEqual([old.message_id]);
+    expect(JSON.parse(run.outputs.collapsed ?? '[]')).toEqual([oldId]);
+    const collapsed = cardOf(oldId);
+    expect(collapsed.header.template).toBe('grey');
+    expect(JSON.stringify(collapsed.body)).toContain('Withdrawn.');
+    expect(JSON.stringify(collapsed.body)).toContain('key «nightly» · info · withdrawn');
+    expect(deletes()).not.toContain(ancient.message_id);
+    expect(fake.requests.some((r) => r.path.endsWith(ancient.message_id))).toBe(false);
     // Nothing was sent by the recall-key run.
-    expect(fake.messages()).toHaveLength(2);
+    expect(fake.messages()).toHaveLength(3);
     const scan = fake.requests.findLast(
       (r) => r.method === 'GET' && r.path === '/open-apis/im/v1/messages',
     );
-    expect(Number(scan?.query.start_time)).toBeGreaterThan(Date.now() / 1000 - 24 * 3600 - 60);
+    expect(Number(scan?.query.start_time)).toBeGreaterThan(Date.now() / 1000 - 8 * 24 * 3600 - 60);
+    expect(scan?.query.card_msg_content_type).toBe('raw_card_content');
   });
 
   it('follows history pages to find an older notice of the key', async () => {
@@ -351,15 +356,27 @@ describe('the composite recall step', () => {
     expect(fake.requests).toHaveLength(0);
   });
 
-  it('recalls the notices of a key', async () => {
-    const sent = await runAction({ inputs: { ...app(), to: CHAT, key: 'deploy-prod' } });
-    const run = await runComposite({
+  const recallKeyStep = (key: string) =>
+    runComposite({
       'app-id': 'cli_test_app',
       'app-secret': 'test-secret',
       domain: fake.url,
       to: CHAT,
-      key: 'deploy-prod',
+      key,
     });
+
+  it('recalls the notices of a key', async () => {
+    const sent = await runAction({ inputs: { ...app(), to: CHAT, key: 'deploy-prod' } });
+    const run = await recallKeyStep('deploy-prod');
     expect(JSON.parse(run.outputs.recalled ?? '[]')).toEqual([sent.outputs['message-id']]);
+  });
+
+  it('collapses a notice of the key past 24 hours, and says so in `collapsed`', async () => {
+    const sent = await runAction({ inputs: { ...app(), to: CHAT, key: 'deploy-prod' } });
+    fake.advance(30 * HOUR);
+    const run = await recallKeyStep('deploy-prod');
+    expect(JSON.parse(run.outputs.recalled ?? '[]')).toEqual([]);
+    expect(JSON.parse(run.outputs.collapsed ?? '[]')).toEqual([sent.outputs['message-id']]);
+    expect(cardOf(sent.outputs['message-id'] ?? '').header.template).toBe('grey');
   });
 });

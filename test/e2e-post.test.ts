@@ -36,24 +36,28 @@ async function mainThenPost(
 
 describe('the post step', () => {
   it.each([
-    ['success', 'green', '✅ Deploy succeeded · acme/shop'],
-    ['failure', 'red', '❌ Deploy failed · acme/shop'],
-    ['cancelled', 'grey', '⏹️ Deploy was cancelled · acme/shop'],
+    ['success', 'green', '✅ Deploy succeeded · acme/shop', 0],
+    ['failure', 'red', '❌ Deploy failed · acme/shop', 1],
+    ['cancelled', 'grey', '⏹️ Deploy was cancelled · acme/shop', 1],
   ])(
     'turns an in-progress card %s in place, with the duration',
-    async (jobStatus, colour, title) => {
+    async (jobStatus, colour, title, replies) => {
       const { main, post, postRequests, messagesBeforePost } = await mainThenPost(
         { ...app(), to: CHAT, status: 'in_progress' },
         jobStatus,
       );
       expect(main.state.finish).toBeTruthy();
       expect(post.code, post.stdout).toBe(0);
-      expect(fake.messages()).toHaveLength(messagesBeforePost);
+      // A failure or cancellation also gets a reply in the card's thread (finish-reply: failure).
+      expect(fake.messages()).toHaveLength(messagesBeforePost + replies);
       const card = JSON.parse(fake.messages(CHAT)[0]?.content ?? '{}');
       expect(card.header.template).toBe(colour);
       expect(card.header.title.content).toBe(title);
       expect(JSON.stringify(card.body)).toMatch(/\*\*Duration\*\*: \d+s/);
-      expect(postRequests.map((r) => r.method)).toEqual(['POST', 'PATCH']); // one token, one update
+      // One token, one update (and the reply).
+      expect(postRequests.map((r) => r.method)).toEqual(
+        ['POST', 'PATCH', 'POST'].slice(0, 2 + replies),
+      );
       expect(post.stdout).toContain(`Finished ${main.outputs['message-id']} as ${jobStatus}`);
     },
   );
@@ -86,7 +90,7 @@ describe('the post step', () => {
 
   it('finishes a final card too with finish: true', async () => {
     const { postRequests } = await mainThenPost(
-      { ...app(), to: CHAT, status: 'success', finish: 'true' },
+      { ...app(), to: CHAT, status: 'success', finish: 'true', 'finish-reply': 'never' },
       'failure',
     );
     expect(postRequests.map((r) => r.method)).toEqual(['POST', 'PATCH']);

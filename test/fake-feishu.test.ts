@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  DEGRADED_CARD_TEXT,
   type FakeFeishu,
   type FakeOptions,
   flattenCardForHistory,
@@ -220,19 +221,150 @@ describe('send and history', () => {
     expect(cardSent.json.code).toBe(0);
     expect(f.messages('oc_test_chat').map((m) => m.content)).toEqual(['{"text":"hello"}', content]);
 
+    const read = async (view = '') => {
+      const history = await send(
+        f,
+        'GET',
+        `/im/v1/messages?container_id_type=chat&container_id=oc_test_chat&sort_type=ByCreateTimeDesc${view ? `&card_msg_content_type=${view}` : ''}`,
+        { token },
+      );
+      expect(data(history)).toMatchObject({ has_more: false, page_token: '' });
+      return data(history).items as Array<{ msg_type: string; body: { content: string } }>;
+    };
+    const items = await read();
+    expect(items.map((i) => i.msg_type)).toEqual(['interactive', 'text']);
+    expect(items[1]?.body.content).toBe('{"text":"hello"}');
+    // By default a card JSON 2.0 is a stub: its title and "upgrade your client", no body.
+    expect(JSON.parse(items[0]?.body.content ?? '')).toEqual({
+      title: 'Build passed',
+      elements: [[{ tag: 'text', text: DEGRADED_CARD_TEXT }]],
+    });
+    // user_card_content: the card as sent.
+    expect((await read('user_card_content'))[0]?.body.content).toBe(content);
+    // raw_card_content: Feishu's internal form, elements {tag, id, property}, markdown as runs.
+    const raw = JSON.parse((await read('raw_card_content'))[0]?.body.content ?? '');
+    expect(raw.card_schema).toBe(2);
+    const card = JSON.parse(raw.json_card);
+    expect(card.header.property.title.property.content).toBe('Build passed');
+    const [md, button] = card.body.property.elements;
+    expect(md).toMatchObject({
+      tag: 'markdown',
+      id: expect.any(String),
+      property: { elements: [{ tag: 'text', property: { content: '**main** passed' } }] },
+    });
+    expect(md.property.content).toBeUndefined();
+    expect(button.property.text.property.content).toBe('Open run');
+    const bad = await send(
+      f,
+      'GET',
+      '/im/v1/messages?container_id_type=chat&container_id=oc_test_chat&card_msg_content_type=x',
+      { token },
+    );
+    expect(bad.json.code).toBe(99992402);
+  });
+
+  it('keeps element ids in the raw view, flattens 1.0 cards, lists no thread replies, lets days pass', async () => {
+    const f = await start();
+    const token = await tokenFor(f);
+    const root = f.addMessage({
+      chat_id: 'oc_test_chat',
+      msg_type: 'interactive',
+      content: card2([
+        { tag: 'div', element_id: 'foot_1', text: { tag: 'plain_text', content: 'x' } },
+      ]),
+    });
+    f.addMessage({
+      chat_id: 'oc_test_chat',
+      msg_type: 'interactive',
+      content: JSON.stringify({ elements: [{ tag: 'markdown', content: 'one-oh' }] }),
+    });
+    const threaded = await send(f, 'POST', `/im/v1/messages/${root.message_id}/reply`, {
+      token,
+      body: { msg_type: 'text', content: '{"text":"in thread"}', reply_in_thread: true },
+    });
+    const plainReply = await send(f, 'POST', `/im/v1/messages/${root.message_id}/reply`, {
+      token,
+      body: { msg_type: 'text', content: '{"text":"quoted reply"}' },
+    });
     const history = await send(
       f,
       'GET',
-      '/im/v1/messages?container_id_type=chat&container_id=oc_test_chat&sort_type=ByCreateTimeDesc',
+      '/im/v1/messages?container_id_type=chat&container_id=oc_test_chat&card_msg_content_type=raw_card_content',
       { token },
     );
-    const items = data(history).items as Array<{ msg_type: string; body: { content: string } }>;
-    expect(items.map((i) => i.msg_type)).toEqual(['interactive', 'text']);
-    expect(JSON.parse(items[0]?.body.content ?? '')).toEqual({
-      title: 'Build passed',
-      elements: [[{ tag: 'text', text: '**main** passed' }], [{ tag: 'text', text: 'Open run' }]],
+    const items = data(history).items as Array<{ message_id: string; body: { content: string } }>;
+    const ids = items.map((i) => i.message_id);
+    expect(ids).not.toContain(data(threaded).message_id);
+    expect(ids).toContain(data(plainReply).message_id);
+    const raw = JSON.parse(items.find((i) => i.message_id === root.message_id)?.body.content ?? '');
+    expect(JSON.parse(raw.json_card).body.property.elements[0].id).toBe('foot_1');
+    const byDefault = await send(
+      f,
+      'GET',
+      '/im/v1/messages?container_id_type=chat&container_id=oc_test_chat',
+      { token },
+    );
+    const oneOh = (data(byDefault).items as Array<{ body: { content: string } }>).find((i) =>
+      i.body.content.includes('one-oh'),
+    );
+    expect(JSON.parse(oneOh?.body.content ?? '')).toEqual({
+      title: '',
+      elements: [[{ tag: 'text', text: 'one-oh' }]],
     });
-    expect(data(history)).toMatchObject({ has_more: false, page_token: '' });
+
+    // 25 hours later: too old to recall (230009), still updatable; 15 days: neither.
+    f.advance(25 * 3600 * 1000);
+    expect(
+      (await send(f, 'DELETE', `/im/v1/messages/${root.message_id}`, { token })).json.code,
+    ).toBe(230009);
+    const patch = (id: string) =>
+      send(f, 'PATCH', `/im/v1/messages/${id}`, { token, body: { content: card2([]) } });
+    expect((await patch(root.message_id)).json.code).toBe(0);
+    f.advance(14 * 24 * 3600 * 1000);
+    expect((await patch(root.message_id)).json.code).toBe(230031);
+  });
+
+  it('buzzes on urgent_app: own messages only, unknown users returned, scope checked', async () => {
+    const f = await start();
+    const token = await tokenFor(f);
+    const sent = await send(f, 'POST', '/im/v1/messages?receive_id_type=chat_id', {
+      token,
+      body: textMsg('wake up'),
+    });
+    const id = String(data(sent).message_id);
+    const buzz = (messageId: string, body: unknown, type = 'open_id') =>
+      send(f, 'PATCH', `/im/v1/messages/${messageId}/urgent_app?user_id_type=${type}`, {
+        token,
+        body,
+      });
+    const answer = await buzz(id, { user_id_list: ['ou_test_user', 'ou_nobody'] });
+    expect(answer.json.code).toBe(0);
+    expect(data(answer)).toEqual({ invalid_user_id_list: ['ou_nobody'] });
+    expect(f.urgents).toEqual([{ messageId: id, userIds: ['ou_test_user'] }]);
+    expect((await buzz(id, { user_id_list: [] })).json.code).toBe(99992402);
+    expect((await buzz(id, { user_id_list: ['ou_test_user'] }, 'email')).json.code).toBe(99992402);
+    const theirs = f.addMessage({
+      chat_id: 'oc_test_chat',
+      msg_type: 'text',
+      content: '{"text":"hi"}',
+      sender: { id: 'ou_x', id_type: 'open_id', sender_type: 'user' },
+    });
+    expect((await buzz(theirs.message_id, { user_id_list: ['ou_test_user'] })).json.code).toBe(
+      230027,
+    );
+    const denied = await start({ missingScopes: ['im:message.urgent'] });
+    const deniedToken = await tokenFor(denied);
+    const mine = await send(denied, 'POST', '/im/v1/messages?receive_id_type=chat_id', {
+      token: deniedToken,
+      body: textMsg('x'),
+    });
+    const refused = await send(
+      denied,
+      'PATCH',
+      `/im/v1/messages/${data(mine).message_id}/urgent_app?user_id_type=open_id`,
+      { token: deniedToken, body: { user_id_list: ['ou_test_user'] } },
+    );
+    expect(refused.json.code).toBe(99991672);
   });
 
   it('flattens templates and shows recalled messages as recalled', async () => {

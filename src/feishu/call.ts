@@ -35,6 +35,11 @@ export interface CallContext {
 export interface CallOptions {
   /** Called before a single repeat when the token was rejected; the request is then rebuilt. */
   refreshToken?(): void;
+  /**
+   * Repeating the request cannot do it twice (a send with its uuid, a PATCH, a DELETE, a read):
+   * an answer that cannot be read (an HTML page or truncated JSON with HTTP 200) is retried too.
+   */
+  idempotent?: boolean;
 }
 
 export type Json = Record<string, unknown>;
@@ -56,6 +61,8 @@ export async function call(
   };
   let refreshed = false;
   let inFlightWaits = 0;
+  /** An earlier attempt got no readable answer: it may have been carried out all the same. */
+  let mayHaveLanded = false;
   for (let attempt = 0; ; attempt++) {
     const canRetry = attempt < ctx.policy.retries;
     const request = await build();
@@ -66,6 +73,7 @@ export async function call(
       const reason = error instanceof Error ? error.message : String(error);
       const timedOut = (error as { timedOut?: boolean }).timedOut === true;
       ctx.debug(`${operation}: ${reason} (attempt ${attempt + 1})`);
+      mayHaveLanded = true;
       if (canRetry && (await pause(backoffDelay(attempt, ctx.policy, undefined, ctx.random)))) {
         continue;
       }
@@ -96,8 +104,14 @@ export async function call(
       attempt++;
     }
     const throttled = response.status === 429 || THROTTLE_CODES.has(code);
-    const retryable = throttled || response.status >= 500 || (!body && response.status === 0);
+    const unreadable = !body || Number.isNaN(code);
+    const retryable =
+      throttled ||
+      response.status >= 500 ||
+      (unreadable &&
+        (response.status === 0 || (options.idempotent === true && response.status < 300)));
     if (retryable && canRetry) {
+      if (unreadable || response.status >= 500) mayHaveLanded = true;
       const reset = Number(header(response, 'x-ogw-ratelimit-reset'));
       // A reset past the usual cap is waited out in full when the deadline allows: retrying
       // before it only spends the retries on refusals that are certain.
@@ -122,7 +136,9 @@ export async function call(
         undefined,
       );
     }
-    throw feishuError(operation, code, body, response.status, headerLogId);
+    const error = feishuError(operation, code, body, response.status, headerLogId);
+    error.earlierAttemptMayHaveLanded = mayHaveLanded;
+    throw error;
   }
 }
 

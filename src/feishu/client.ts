@@ -13,6 +13,8 @@ export type ReceiveIdType = 'chat_id' | 'open_id' | 'union_id' | 'user_id' | 'em
 export interface SentMessage {
   messageId: string;
   chatId: string;
+  /** Feishu's create_time (ms): orders notices of one key across overlapping runs. */
+  createTime: number;
 }
 
 export interface Chat {
@@ -86,6 +88,7 @@ export class FeishuClient {
     method: HttpRequest['method'],
     path: string,
     body?: { json: unknown } | { multipart: ReturnType<typeof multipart> },
+    idempotent = false,
   ): Promise<Json> {
     let used: Promise<string> | undefined;
     const build = async (): Promise<HttpRequest> => {
@@ -107,6 +110,7 @@ export class FeishuClient {
       return request;
     };
     return call(this.options, operation, build, {
+      idempotent,
       // Several calls rejected with the same token fetch one fresh token between them.
       refreshToken: () => {
         if (this.cached === used) this.cached = undefined;
@@ -127,6 +131,7 @@ export class FeishuClient {
       'POST',
       `/im/v1/messages?receive_id_type=${receiveIdType}`,
       { json: { receive_id: receiveId, msg_type: msgType, content, uuid } },
+      true,
     );
     return sentMessage(body);
   }
@@ -145,6 +150,7 @@ export class FeishuClient {
       {
         json: { msg_type: msgType, content, reply_in_thread: inThread, uuid },
       },
+      true,
     );
     return sentMessage(body);
   }
@@ -158,6 +164,7 @@ export class FeishuClient {
       {
         json: { content },
       },
+      true,
     );
   }
 
@@ -166,7 +173,25 @@ export class FeishuClient {
       `recall ${messageId}`,
       'DELETE',
       `/im/v1/messages/${encodeURIComponent(messageId)}`,
+      undefined,
+      true,
     );
+  }
+
+  /**
+   * Buzzes people on one of the bot's own messages (加急, in-app): scope im:message.urgent.
+   * Returns the open_ids Feishu did not accept.
+   */
+  async urgent(messageId: string, openIds: string[]): Promise<string[]> {
+    const body = await this.api(
+      `buzz ${messageId}`,
+      'PATCH',
+      `/im/v1/messages/${encodeURIComponent(messageId)}/urgent_app?user_id_type=open_id`,
+      { json: { user_id_list: openIds } },
+      true,
+    );
+    const invalid = ((body.data ?? {}) as Json).invalid_user_id_list;
+    return Array.isArray(invalid) ? invalid.map(String) : [];
   }
 
   async uploadImage(file: ImageFile): Promise<string> {
@@ -208,9 +233,18 @@ export class FeishuClient {
         start_time: String(startTime),
         sort_type: 'ByCreateTimeDesc',
         page_size: '50',
+        // Without it a card JSON 2.0 reads as a stub (title + "upgrade your client"), footer
+        // and all gone. Feishu's CLI always asks for this (shortcuts/im/im_chat_messages_list.go).
+        card_msg_content_type: 'raw_card_content',
       });
       if (pageToken) query.set('page_token', pageToken);
-      const body = await this.api(`read history of ${chatId}`, 'GET', `/im/v1/messages?${query}`);
+      const body = await this.api(
+        `read history of ${chatId}`,
+        'GET',
+        `/im/v1/messages?${query}`,
+        undefined,
+        true,
+      );
       const data = (body.data ?? {}) as { items?: Json[]; has_more?: boolean; page_token?: string };
       yield (data.items ?? []).map(historyItem);
       pageToken = nextPage(data, pageToken, ++pages);
@@ -233,7 +267,11 @@ function nextPage(
 
 function sentMessage(body: Json): SentMessage {
   const data = (body.data ?? {}) as Json;
-  return { messageId: String(data.message_id ?? ''), chatId: String(data.chat_id ?? '') };
+  return {
+    messageId: String(data.message_id ?? ''),
+    chatId: String(data.chat_id ?? ''),
+    createTime: Number(data.create_time ?? 0),
+  };
 }
 
 function historyItem(item: Json): HistoryItem {

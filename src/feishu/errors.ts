@@ -63,6 +63,11 @@ const HINTS: Record<number, string> = {
 
 export class FeishuError extends Error {
   override name = 'FeishuError';
+  /**
+   * A retry's answer after an earlier attempt went unanswered: that attempt may have done the
+   * work (a recall that then reads "already gone" was this run's own).
+   */
+  earlierAttemptMayHaveLanded = false;
   constructor(
     readonly operation: string,
     readonly code: number,

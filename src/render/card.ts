@@ -55,10 +55,7 @@ export function renderCard(notice: Notice, budget: Budget): Record<string, unkno
     });
   }
   elements.push({ tag: 'hr' });
-  elements.push({
-    tag: 'div',
-    text: { tag: 'plain_text', content: notice.footer, text_size: 'notation', text_color: 'grey' },
-  });
+  elements.push(footerElement(notice.footer, notice.footerId));
 
   return {
     schema: '2.0',
@@ -76,6 +73,15 @@ export function renderCard(notice: Notice, budget: Budget): Record<string, unkno
       ],
     },
     body: { elements },
+  };
+}
+
+/** The footer line, with the key's element_id when there is a key (see footerElementId). */
+export function footerElement(footer: string, id: string | undefined): Element {
+  return {
+    tag: 'div',
+    ...(id ? { element_id: id } : {}),
+    text: { tag: 'plain_text', content: footer, text_size: 'notation', text_color: 'grey' },
   };
 }
 

@@ -6,7 +6,7 @@
 import { Input } from '../constants.js';
 import { InputError } from '../errors.js';
 import type { Settings } from '../settings.js';
-import { renderCard } from './card.js';
+import { footerElement, renderCard } from './card.js';
 import { withSupportedMentions } from './mentions.js';
 import { type Budget, type Notice, scaleBudget } from './model.js';
 import { renderPost, renderText } from './text.js';
@@ -75,7 +75,10 @@ export function renderContents(
   const msgType = msgTypeOf(settings);
   const limit: Limit = { bytes: limitFor(msgType, viaWebhook), viaWebhook };
   const notice = withSupportedMentions(given, msgType, viaWebhook);
-  if (settings.content) return [{ msgType, content: verbatim(settings.content, msgType, limit) }];
+  if (settings.content) {
+    const content = settings.key ? withFooter(settings.content, notice) : settings.content;
+    return [{ msgType, content: verbatim(content, msgType, limit) }];
+  }
   switch (settings.type) {
     case 'image':
       return notice.images.map((image) => ({
@@ -153,6 +156,33 @@ function template(settings: Settings): Record<string, unknown> {
       template_variable: t.variables,
     },
   };
+}
+
+/** Where a card given as `content` can take our footer: 2.0 `body.elements`, 1.0 `elements`. */
+export function footerSlotOf(card: Record<string, unknown>): 'body' | 'elements' | undefined {
+  if (card.type === 'template') return undefined;
+  const body = card.body as Record<string, unknown> | undefined;
+  if (card.schema === '2.0') return Array.isArray(body?.elements) ? 'body' : undefined;
+  return Array.isArray(card.elements) ? 'elements' : undefined;
+}
+
+/** The author's card with our key footer appended, so later runs can find it by key. */
+function withFooter(card: Record<string, unknown>, notice: Notice): Record<string, unknown> {
+  switch (footerSlotOf(card)) {
+    case 'body': {
+      const body = card.body as Record<string, unknown>;
+      const footer = footerElement(notice.footer, notice.footerId);
+      return { ...card, body: { ...body, elements: [...(body.elements as unknown[]), footer] } };
+    }
+    case 'elements':
+      // Card 1.0 has no element_id: its footer is found by its text.
+      return {
+        ...card,
+        elements: [...(card.elements as unknown[]), footerElement(notice.footer, undefined)],
+      };
+    default:
+      return card;
+  }
 }
 
 function verbatim(

@@ -4,6 +4,7 @@ import type { FeishuPerson, MentionTarget, NeededJob, Settings } from '../settin
 import { parseStatus, STATUS_LOOK, type Status } from '../status.js';
 import { eventFacts } from './events.js';
 import {
+  footerElementId,
   footerText,
   type Mention,
   type Notice,
@@ -69,7 +70,8 @@ export function buildNotice(
       ctx.actor,
     ),
     buttons: [...event.buttons, ...settings.buttons],
-    footer: footerText(ctx.runNumber, settings.key),
+    footer: footerText(ctx.runNumber, settings.key, status),
+    ...(settings.key ? { footerId: footerElementId(settings.key) } : {}),
   };
 }
 

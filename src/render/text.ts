@@ -20,7 +20,7 @@ function listLines(list: NoticeList, budget: Budget): string[] {
   return [`${list.title} (${list.total}):`, ...lines];
 }
 
-function mentionInText(mention: Mention): string {
+export function mentionInText(mention: Mention): string {
   switch (mention.kind) {
     case 'all':
       return '<at user_id="all"></at>';

@@ -52,6 +52,9 @@ export interface FakeOptions {
   missingScopes?: string[];
 }
 
+/** What `card_msg_content_type` asks history to show of a card (absent: the default view). */
+export type CardView = 'default' | 'raw_card_content' | 'user_card_content';
+
 export interface StoredMessage {
   message_id: string;
   chat_id: string;
@@ -94,6 +97,8 @@ export type Fault =
   | { kind: 'reset' }
   /** Handle the request fully (message stored), then destroy the socket without answering. */
   | { kind: 'drop-after-write' }
+  /** Handle the request fully, then answer HTTP 200 with this text (an HTML page, cut JSON). */
+  | { kind: 'garble-after-write'; body: string }
   /** Wait, then handle normally. */
   | { kind: 'delay'; ms: number }
   /** Never answer; the socket stays open until close(). */
@@ -130,6 +135,14 @@ export interface FakeFeishu {
   throttleApp(seconds: number): void;
   setLatency(ms: number): void;
   webhookMessages(token: string): Array<{ body: unknown; at: number }>;
+  /** Buzzes accepted by urgent_app, in order. */
+  urgents: Array<{ messageId: string; userIds: string[] }>;
+  /**
+   * Lets `ms` of time pass for every stored message (their create and update times move back),
+   * so a test can walk a stream of notices through days: the recall and update windows and the
+   * uuid window follow. Per-chat rate counters are cleared.
+   */
+  advance(ms: number): void;
   /** The chat a message to this recipient lands in (p2p chat `oc_p2p_<open_id>` for users). */
   chatIdFor(receiveIdType: string, receiveId: string): string | undefined;
   /** Stops the server; also destroys hung and keep-alive sockets. */
@@ -191,7 +204,14 @@ const SCOPES = {
   historyP2p: ['im:message.p2p_msg', 'im:message:readonly'],
   /** Sending to receive_id_type=user_id (Feishu's send-message doc). */
   userId: ['contact:user.employee_id:readonly'],
+  urgent: ['im:message.urgent'],
 } as const;
+
+/**
+ * What history shows of a card JSON 2.0 by default: its title and this line, not its body
+ * (openclaw/openclaw#78289, riba2534/feishu-cli PR #127, NousResearch/hermes-agent#33090).
+ */
+export const DEGRADED_CARD_TEXT = '请升级至最新版本客户端，以查看内容';
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
@@ -508,6 +528,93 @@ export function flattenCardForHistory(content: string): string {
   return JSON.stringify({ title, elements: runs.map((text) => [{ tag: 'text', text }]) });
 }
 
+/** The degraded stub history shows of a card JSON 2.0 when no card_msg_content_type is given. */
+function degradedCard(card: JsonRecord): string {
+  const header = card.header;
+  const title =
+    isRecord(header) && isRecord(header.title) && typeof header.title.content === 'string'
+      ? header.title.content
+      : '';
+  return JSON.stringify({ title, elements: [[{ tag: 'text', text: DEGRADED_CARD_TEXT }]] });
+}
+
+function camelCase(name: string): string {
+  return name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** Markdown as Feishu's internal form keeps it: a list of runs (text and links), no `content`. */
+function markdownRuns(markdown: string): JsonRecord[] {
+  const runs: JsonRecord[] = [];
+  const link = /\[([^\]]*)\]\(([^)\s]+)\)/g;
+  let at = 0;
+  for (const m of markdown.matchAll(link)) {
+    if (m.index > at)
+      runs.push({ tag: 'text', property: { content: markdown.slice(at, m.index) } });
+    runs.push({ tag: 'link', property: { content: m[1], url: { url: m[2] } } });
+    at = m.index + m[0].length;
+  }
+  if (at < markdown.length) runs.push({ tag: 'text', property: { content: markdown.slice(at) } });
+  return runs;
+}
+
+/**
+ * Feishu's internal form of a card part, as larksuite/cli's convert_lib/card.go reads it:
+ * every tagged object `{tag, id, property: {...}}` with camelCase names, markdown as runs.
+ * The `id` of an element sent with an `element_id` is that id (a guess: the CLI reads `id` but
+ * no source shows it equal to the sent element_id); other elements get a generated one.
+ */
+function internalForm(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(internalForm);
+  if (!isRecord(node)) return node;
+  const property: JsonRecord = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'tag' || key === 'element_id') continue;
+    property[camelCase(key)] = internalForm(value);
+  }
+  if (typeof node.tag !== 'string') return property;
+  if (node.tag === 'markdown' && typeof node.content === 'string') {
+    delete property.content;
+    property.elements = markdownRuns(node.content);
+  }
+  const id = typeof node.element_id === 'string' ? node.element_id : `e_${randomHex(4)}`;
+  return { tag: node.tag, id, property };
+}
+
+/** `raw_card_content`: `{json_card, json_attachment, card_schema}` with the card in internal form. */
+function rawCard(card: JsonRecord): string {
+  const body = isRecord(card.body) ? card.body : { elements: card.elements ?? [] };
+  const header = isRecord(card.header) ? card.header : {};
+  const jsonCard = {
+    schema: isSchema2(card) ? 2 : 1,
+    config: internalForm(card.config ?? {}),
+    header: { property: internalForm(header) },
+    body: { property: { elements: internalForm(isRecord(body) ? (body.elements ?? []) : []) } },
+  };
+  return JSON.stringify({
+    json_card: JSON.stringify(jsonCard),
+    json_attachment: JSON.stringify({}),
+    card_schema: isSchema2(card) ? 2 : 1,
+  });
+}
+
+/** What history's `body.content` shows of a card, by the view asked for. */
+export function cardInHistory(content: string, view: CardView): string {
+  if (view === 'user_card_content') return content;
+  const parsed = parseJson(content);
+  if (!parsed.ok || !isRecord(parsed.value) || isTemplate(parsed.value))
+    return flattenCardForHistory(content);
+  if (view === 'raw_card_content') return rawCard(parsed.value);
+  return isSchema2(parsed.value) ? degradedCard(parsed.value) : flattenCardForHistory(content);
+}
+
+/** A post reads back as one language's body: `{title, content}`. */
+function postInHistory(content: string): string {
+  const parsed = parseJson(content);
+  if (!parsed.ok || !isRecord(parsed.value)) return content;
+  const locale = Object.values(parsed.value).find(isRecord);
+  return locale ? JSON.stringify(locale) : content;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The server
 
@@ -601,6 +708,7 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
   const images = new Map<string, { filename: string; size: number; format: string }>();
   const requests: RecordedRequest[] = [];
   const faults: Array<FaultRule & { left: number }> = [];
+  const urgents: Array<{ messageId: string; userIds: string[] }> = [];
 
   const hung = new Set<ServerResponse>();
   const sleepers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
@@ -679,11 +787,13 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
     return root;
   }
 
-  function messageView(m: StoredMessage, forHistory: boolean): JsonRecord {
+  /** `view` undefined: the answer to a send; otherwise history's view of a card. */
+  function messageView(m: StoredMessage, cardView?: CardView): JsonRecord {
     let content = m.content;
-    if (forHistory) {
+    if (cardView) {
       if (m.deleted) content = RECALLED_CONTENT;
-      else if (m.msg_type === 'interactive') content = flattenCardForHistory(m.content);
+      else if (m.msg_type === 'interactive') content = cardInHistory(m.content, cardView);
+      else if (m.msg_type === 'post') content = postInHistory(m.content);
     }
     const view: JsonRecord = {
       message_id: m.message_id,
@@ -705,6 +815,16 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
         .digest('hex')
         .slice(0, 16)}`;
     return view;
+  }
+
+  /** A reply inside a thread (reply_in_thread, or a reply to a message in one). */
+  function inThread(m: StoredMessage): boolean {
+    for (let at: StoredMessage | undefined = m, guard = 0; at && guard < 1000; guard++) {
+      if (at.parent_id === undefined) return false;
+      if (at.reply_in_thread) return true;
+      at = byId.get(at.parent_id);
+    }
+    return false;
   }
 
   function store(m: StoredMessage): StoredMessage {
@@ -932,7 +1052,7 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
     const sends = chatSends.get(m.chat_id) ?? [];
     sends.push(ctx.now);
     chatSends.set(m.chat_id, sends);
-    const data: SendData = messageView(m, false);
+    const data: SendData = messageView(m);
     if (m.uuid !== undefined) uuidSeen.set(`${appId}:${m.uuid}`, { at: ctx.now, data });
     return ok(data);
   }
@@ -1085,6 +1205,28 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
     return ok({});
   }
 
+  function handleUrgent(ctx: Ctx, messageId: string): Reply {
+    const denied = checkScopes(SCOPES.urgent);
+    if (denied) return denied;
+    if (ctx.query.user_id_type !== 'open_id' && ctx.query.user_id_type !== 'user_id')
+      return validationFailed('user_id_type');
+    const m = byId.get(messageId);
+    if (!m) return fail(400, 230001, 'invalid message_id');
+    if (m.deleted) return fail(400, 230011, 'The message was withdrawn.');
+    if (m.sender.sender_type !== 'app' || m.sender.id !== appId) {
+      return fail(400, 230027, 'only the sender can buzz this message');
+    }
+    if (!ctx.json.ok || !isRecord(ctx.json.value)) return validationFailed('body');
+    const list = ctx.json.value.user_id_list;
+    if (!Array.isArray(list) || list.length === 0 || !list.every((u) => typeof u === 'string'))
+      return validationFailed('user_id_list');
+    const type = ctx.query.user_id_type;
+    const invalid = list.filter((id) => !findUser(type, id));
+    const valid = list.filter((id) => findUser(type, id));
+    if (valid.length > 0) urgents.push({ messageId, userIds: valid });
+    return ok({ invalid_user_id_list: invalid });
+  }
+
   function handleImage(ctx: Ctx): Reply {
     const denied = checkScopes(SCOPES.upload);
     if (denied) return denied;
@@ -1168,6 +1310,9 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
     if (sort !== 'ByCreateTimeAsc' && sort !== 'ByCreateTimeDesc') {
       return validationFailed('sort_type');
     }
+    const view = q.card_msg_content_type ?? 'default';
+    if (view !== 'default' && view !== 'raw_card_content' && view !== 'user_card_content')
+      return validationFailed('card_msg_content_type');
     const size = pageSize(q.page_size, HISTORY_PAGE_MAX);
     if (typeof size !== 'number') return size;
     let offset = 0;
@@ -1180,6 +1325,8 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
       .map((m, index) => ({ m, index }))
       .filter(({ m }) => {
         if (m.chat_id !== chat.chat_id) return false;
+        // A chat's history lists a thread's root only, never the replies in the thread.
+        if (inThread(m)) return false;
         const seconds = Math.floor(m.create_time / 1000);
         if (start !== undefined && seconds < start) return false;
         if (end !== undefined && seconds > end) return false;
@@ -1191,7 +1338,7 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
     const page = matching.slice(offset, offset + size);
     const hasMore = offset + size < matching.length;
     return ok({
-      items: page.map((m) => messageView(m, true)),
+      items: page.map((m) => messageView(m, view)),
       has_more: hasMore,
       page_token: hasMore ? encodePageToken('history', offset + size) : '',
     });
@@ -1307,11 +1454,15 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
     let handler: (() => Reply) | undefined;
     const msg = /^\/im\/v1\/messages\/([^/]+)$/.exec(p);
     const reply = /^\/im\/v1\/messages\/([^/]+)\/reply$/.exec(p);
+    const urgent = /^\/im\/v1\/messages\/([^/]+)\/urgent_app$/.exec(p);
     if (p === '/im/v1/messages' && method === 'POST') handler = () => handleSend(ctx);
     else if (p === '/im/v1/messages' && method === 'GET') handler = () => handleHistory(ctx);
     else if (reply?.[1] !== undefined && method === 'POST') {
       const id = reply[1];
       handler = () => handleReply(ctx, id);
+    } else if (urgent?.[1] !== undefined && method === 'PATCH') {
+      const id = urgent[1];
+      handler = () => handleUrgent(ctx, id);
     } else if (msg?.[1] !== undefined && method === 'PATCH') {
       const id = msg[1];
       handler = () => handlePatch(ctx, id);
@@ -1446,6 +1597,7 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
     try {
       const fault = takeFault(method, url.pathname);
       let dropAfterWrite = false;
+      let garbled: string | undefined;
       if (fault) {
         switch (fault.kind) {
           case 'reset':
@@ -1475,6 +1627,9 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
           case 'drop-after-write':
             dropAfterWrite = true;
             break;
+          case 'garble-after-write':
+            garbled = fault.body;
+            break;
         }
       }
 
@@ -1499,7 +1654,7 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
         req.socket.destroy();
         return;
       }
-      write(res, reply);
+      write(res, garbled === undefined ? reply : { status: 200, body: garbled });
     } finally {
       if (flight) inFlight.delete(flight);
     }
@@ -1528,6 +1683,15 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
     url: `http://127.0.0.1:${port}`,
     requests,
     images,
+    urgents,
+    advance(ms) {
+      for (const m of stored) {
+        m.create_time -= ms;
+        if (m.update_time !== undefined) m.update_time -= ms;
+      }
+      for (const seen of uuidSeen.values()) seen.at -= ms;
+      chatSends.clear();
+    },
     get tokensIssued() {
       return tokensIssued;
     },

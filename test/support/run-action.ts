@@ -38,6 +38,11 @@ export interface RunOptions {
    * directory. Pass the same one to runs that stand for steps of one job; default a fresh one.
    */
   runnerTemp?: string;
+  /**
+   * Polled every 10 ms: once true the process is killed (SIGKILL), as a cancelled job's step
+   * can be; the result then has code null and whatever the step had written by then.
+   */
+  killWhen?: () => boolean;
 }
 
 export interface RunResult {
@@ -183,9 +188,15 @@ export async function runAction(options: RunOptions = {}): Promise<RunResult> {
         ),
       );
     }, options.timeoutMs ?? 20000);
+    const killer = options.killWhen
+      ? setInterval(() => {
+          if (options.killWhen?.()) child.kill('SIGKILL');
+        }, 10)
+      : undefined;
     // 'close', not 'exit': only then have stdout and stderr been read to the end.
     child.on('close', (c) => {
       clearTimeout(timer);
+      clearInterval(killer);
       done(c);
     });
   });

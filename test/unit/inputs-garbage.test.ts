@@ -95,6 +95,8 @@ const GARBAGE: Record<string, (string | Omit<Case, 'input'>)[]> = {
     '{"build": "success"}',
   ],
   finish: ['yes', '1', 'maybe'],
+  'finish-reply': ['sometimes', 'true', 'failure,always'],
+  urgent: ['phone', 'sms', 'true', 'yes'],
   'fail-on-error': ['yes', '1', '-1'],
   retries: ['three', '3.5', '-1', '1e3', '0x10', '11', '99999999999999999999', 'Infinity'],
   timeout: ['0', '-5', 'NaN', 'Infinity', '1e2', '301', '0.0001', '10s'],

@@ -4,13 +4,9 @@ import { FeishuClient } from '../../src/feishu/client.js';
 import type { FeishuError } from '../../src/feishu/errors.js';
 import { createTransport, type Transport } from '../../src/feishu/http.js';
 import { DEFAULT_POLICY } from '../../src/feishu/retry.js';
-import {
-  findKeyedMessages,
-  flattenContent,
-  recallByKey,
-  recallMessages,
-} from '../../src/recall.js';
-import { footerText } from '../../src/render/model.js';
+import { listKeyNotices, readNotice } from '../../src/history.js';
+import { recallMessages, settleKey } from '../../src/recall.js';
+import { footerElementId, footerText } from '../../src/render/model.js';
 
 const BASE = 'https://open.feishu.test';
 const APP = 'cli_test';
@@ -73,43 +69,105 @@ function history(chatId: string, items: unknown[]) {
     .reply(200, { code: 0, data: { items, has_more: false } });
 }
 
-const footer = (key: string) => footerText('42', key);
+const footer = (key: string) => footerText('42', key, 'success');
 
-describe('flattenContent', () => {
-  it('gathers every string of a flattened card', () => {
-    const flat = flattenContent(flattened('✅ Deploy succeeded', footer('deploy-prod')));
-    expect(flat).toContain('✅ Deploy succeeded');
-    expect(flat).toContain('key «deploy-prod»');
+/** The same notice in the three shapes history can give it. */
+function rawCard(title: string, footerLine: string, id = 'e_1'): string {
+  const card = {
+    schema: 2,
+    header: { property: { title: { tag: 'plain_text', property: { content: title } } } },
+    body: {
+      property: {
+        elements: [
+          {
+            tag: 'markdown',
+            id: 'e_0',
+            property: { elements: [{ tag: 'text', property: { content: 'Repository: ' } }] },
+          },
+          {
+            tag: 'div',
+            id,
+            property: { text: { tag: 'plain_text', property: { content: footerLine } } },
+          },
+        ],
+      },
+    },
+  };
+  return JSON.stringify({ json_card: JSON.stringify(card), json_attachment: '{}', card_schema: 2 });
+}
+
+describe('readNotice', () => {
+  it('reads the key, status and collapse word in every shape history gives', () => {
+    const line = footerText('42', 'deploy-prod', 'failure', 'superseded');
+    const sent = JSON.stringify({
+      schema: '2.0',
+      header: { title: { tag: 'plain_text', content: '❌ Deploy failed' } },
+      body: { elements: [{ tag: 'div', text: { tag: 'plain_text', content: line } }] },
+    });
+    const expected = {
+      mark: { key: 'deploy-prod', runNumber: '42', status: 'failure', collapsed: 'superseded' },
+      title: '❌ Deploy failed',
+    };
+    expect(readNotice(rawCard('❌ Deploy failed', line), 'deploy-prod')).toEqual(expected);
+    expect(readNotice(sent, 'deploy-prod')).toEqual(expected);
+    expect(readNotice(flattened('❌ Deploy failed', line), 'deploy-prod')).toEqual(expected);
+    expect(
+      readNotice(JSON.stringify({ text: `❌ Deploy failed\n${line}` }), 'deploy-prod')?.mark,
+    ).toEqual(expected.mark);
   });
 
-  it('returns text that is not JSON as it is', () => {
-    expect(flattenContent('plain words')).toBe('plain words');
+  it('reads the machine part whatever words stand for the run (a translated card)', () => {
+    const line = 'feishu-notify · 运行 #42 · key «deploy-prod» · cancelled';
+    expect(readNotice(flattened('t', line), 'deploy-prod')?.mark).toEqual({
+      key: 'deploy-prod',
+      runNumber: '42',
+      status: 'cancelled',
+    });
+    // Escaped event text breaks the guillemets: never a footer.
+    expect(
+      readNotice(flattened('t', 'feishu-notify · key «\u200bdeploy-prod»'), 'deploy-prod'),
+    ).toBe(undefined);
+  });
+
+  it('finds the footer by its element id, and never in a degraded stub', () => {
+    const id = footerElementId('deploy-prod');
+    expect(id).toMatch(/^[A-Za-z]\w{0,19}$/);
+    expect(readNotice(rawCard('t', footer('deploy-prod'), id), 'deploy-prod')?.mark.status).toBe(
+      'success',
+    );
+    const stub = JSON.stringify({
+      title: '✅ Deploy succeeded',
+      elements: [[{ tag: 'text', text: '请升级至最新版本客户端，以查看内容' }]],
+    });
+    expect(readNotice(stub, 'deploy-prod')).toBeUndefined();
   });
 });
 
-describe('findKeyedMessages', () => {
-  it("finds only this bot's live messages with exactly this key, inside the window", async () => {
+describe('listKeyNotices', () => {
+  it("lists only this bot's live messages with exactly this key, inside the window, newest first", async () => {
     history('oc_1', [
       item('om_match', flattened('t', footer('deploy-prod'))),
+      item('om_raw', rawCard('t', footer('deploy-prod')), { ageS: 120 }),
       item('om_other_key', flattened('t', footer('deploy-prod-eu'))),
       item('om_prefix', flattened('t', footer('deploy'))),
       item('om_other_bot', flattened('t', footer('deploy-prod')), { sender: 'cli_other' }),
       item('om_user', flattened('t', footer('deploy-prod')), { sender: 'ou_x', type: 'user' }),
       item('om_deleted', flattened('t', footer('deploy-prod')), { deleted: true }),
-      item('om_kept', flattened('t', footer('deploy-prod'))),
       item('om_too_old', flattened('t', footer('deploy-prod')), { ageS: 7200 }),
       item('om_text', JSON.stringify({ text: `quoting ${footer('deploy-prod')}` }), {
         type: 'user',
         sender: 'ou_y',
       }),
     ]);
-    const found = await findKeyedMessages(client(), 'oc_1', {
+    const found = await listKeyNotices(client(), 'oc_1', {
       key: 'deploy-prod',
       appId: APP,
       since: NOW_S - 3600,
-      keep: new Set(['om_kept']),
     });
-    expect(found).toEqual(['om_match']);
+    expect(found.map((n) => [n.messageId, n.status])).toEqual([
+      ['om_match', 'success'],
+      ['om_raw', 'success'],
+    ]);
   });
 });
 
@@ -145,7 +203,7 @@ describe('recallMessages', () => {
   });
 });
 
-describe('recallByKey', () => {
+describe('settleKey', () => {
   it('recalls the keyed notices of every chat, and reports a chat it cannot read', async () => {
     const c = client();
     history('oc_1', [item('om_a', flattened('t', footer('k1')))]);
@@ -159,15 +217,97 @@ describe('recallByKey', () => {
       });
     nock(BASE).delete('/open-apis/im/v1/messages/om_a').reply(200, { code: 0 });
     nock(BASE).delete('/open-apis/im/v1/messages/om_b').reply(200, { code: 0 });
-    const outcome = await recallByKey(c, ['oc_1', 'oc_2', 'oc_3'], {
+    const outcome = await settleKey(c, ['oc_1', 'oc_2', 'oc_3'], {
       key: 'k1',
       appId: APP,
       since: NOW_S - 3600,
-      keep: new Set(),
+      own: new Map(),
+      now: NOW_S * 1000,
     });
     expect(outcome.recalled.sort()).toEqual(['om_a', 'om_b']);
     expect(outcome.failures).toHaveLength(1);
     expect(outcome.failures[0]?.target).toBe('history of oc_3');
     expect(outcome.failures[0]?.error.message).toContain('im:message.group_msg');
+  });
+});
+
+describe('settleKey: recall, collapse or leave, by age; never a newer notice', () => {
+  const HOUR_S = 3600;
+  it('recalls under 24 h, collapses an older card (and one the recall refused), leaves the rest', async () => {
+    const c = client();
+    history('oc_1', [
+      item('om_newer', flattened('t', footer('k')), { ageS: 10 }),
+      item('om_ours', flattened('t', footer('k')), { ageS: 20 }),
+      item('om_fresh', flattened('t', footer('k')), { ageS: 2 * HOUR_S }),
+      item('om_refused', flattened('t', footer('k')), { ageS: 3 * HOUR_S }),
+      item('om_day_old', flattened('Yesterday', footer('k')), { ageS: 30 * HOUR_S }),
+      {
+        ...item('om_text', JSON.stringify({ text: footer('k') }), { ageS: 30 * HOUR_S }),
+        msg_type: 'text',
+      },
+      item('om_ancient', flattened('t', footer('k')), { ageS: 15 * 24 * HOUR_S }),
+    ]);
+    const deleted: string[] = [];
+    const patched: Record<string, string> = {};
+    nock(BASE)
+      .delete(/\/open-apis\/im\/v1\/messages\/om_\w+$/)
+      .times(5)
+      .reply((uri) => {
+        const id = uri.split('/').pop() ?? '';
+        deleted.push(id);
+        return id === 'om_refused'
+          ? [400, { code: 230009, msg: 'Exceeded the time limit for recalling.' }]
+          : [200, { code: 0 }];
+      });
+    nock(BASE)
+      .patch(/\/open-apis\/im\/v1\/messages\/om_\w+$/)
+      .times(5)
+      .reply((uri, body) => {
+        patched[uri.split('/').pop() ?? ''] = (body as { content: string }).content;
+        return [200, { code: 0 }];
+      });
+    const outcome = await settleKey(c, ['oc_1'], {
+      key: 'k',
+      appId: APP,
+      since: NOW_S - 30 * 24 * HOUR_S,
+      own: new Map([['oc_1', { messageId: 'om_ours', createTime: (NOW_S - 20) * 1000 }]]),
+      supersededBy: { label: 'run #43', url: 'https://github.com/acme/shop/actions/runs/9' },
+      now: NOW_S * 1000,
+    });
+    expect(outcome.recalled).toEqual(['om_fresh']);
+    expect(outcome.collapsed.sort()).toEqual(['om_day_old', 'om_refused']);
+    expect(outcome.tooOld.sort()).toEqual(['om_ancient', 'om_text']);
+    expect(deleted.sort()).toEqual(['om_fresh', 'om_refused']);
+    const card = JSON.parse(patched.om_day_old ?? '{}');
+    expect(card.header.title.content).toBe('Yesterday');
+    expect(card.header.template).toBe('grey');
+    expect(JSON.stringify(card.body)).toContain('key «k» · success · superseded');
+    expect(JSON.stringify(card.body)).toContain('(https://github.com/acme/shop/actions/runs/9)');
+  });
+
+  it('stops reading older pages at a notice an earlier run collapsed', async () => {
+    const c = client();
+    nock(BASE)
+      .get('/open-apis/im/v1/messages')
+      .query((q) => !q.page_token)
+      .reply(200, {
+        code: 0,
+        data: {
+          items: [
+            item('om_collapsed', flattened('t', footerText('41', 'k', 'failure', 'superseded'))),
+          ],
+          has_more: true,
+          page_token: 'p2',
+        },
+      });
+    const outcome = await settleKey(c, ['oc_1'], {
+      key: 'k',
+      appId: APP,
+      since: NOW_S - 3600,
+      own: new Map(),
+      now: NOW_S * 1000,
+    });
+    expect(outcome).toMatchObject({ recalled: [], collapsed: [], failures: [] });
+    expect(nock.pendingMocks()).toEqual([]);
   });
 });

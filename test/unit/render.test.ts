@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { type RunContext, readRunContext } from '../../src/context.js';
 import { InputError } from '../../src/errors.js';
 import { webhookBody } from '../../src/feishu/webhook.js';
+import { readNotice } from '../../src/history.js';
 import { readSettings } from '../../src/inputs.js';
-import { flattenContent } from '../../src/recall.js';
 import {
   byteLength,
   countElements,
@@ -15,7 +15,6 @@ import {
   renderContents,
 } from '../../src/render/content.js';
 import { TRUNCATED } from '../../src/render/escape.js';
-import { isFooterOfKey } from '../../src/render/model.js';
 import { buildNotice, formatDuration, type NoticeExtras } from '../../src/render/notice.js';
 import type { Settings } from '../../src/settings.js';
 import { githubEnv } from '../support/run-action.js';
@@ -602,7 +601,7 @@ describe('text and post renderings', () => {
     expect(lines).toContain(
       'Compare: https://github.com/acme/shop/compare/1a2b3c4d5e6f...9f3c2a1b7e6d',
     );
-    expect(lines.at(-1)).toBe('feishu-notify · run #42 · key «deploy-prod»');
+    expect(lines.at(-1)).toBe('feishu-notify · run #42 · key «deploy-prod» · success');
   });
 
   it('text: the message is passed through', async () => {
@@ -736,20 +735,22 @@ describe('content that cannot be trimmed enough', () => {
 describe('key marker', () => {
   it('is in the footer of every rendering', async () => {
     const card = await cardFor('push', { key: 'deploy-prod' });
-    expect(footerOf(card)).toBe('feishu-notify · run #42 · key «deploy-prod»');
-    expect(await textFor('push', { key: 'deploy-prod' })).toMatch(/key «deploy-prod»$/);
+    expect(footerOf(card)).toBe('feishu-notify · run #42 · key «deploy-prod» · info');
+    expect(await textFor('push', { key: 'deploy-prod' })).toMatch(/key «deploy-prod» · info$/);
     const post = await postFor('push', { key: 'deploy-prod' });
     expect(post.zh_cn.content.at(-1)?.[0]?.text).toContain('key «deploy-prod»');
   });
 
-  it('is found in the flattened card, and a longer key is not mistaken for it', async () => {
-    const hasKey = (flat: string, key: string) =>
-      flat.split('\n').some((l) => isFooterOfKey(l, key));
-    const flat = flattenContent(JSON.stringify(await cardFor('push', { key: 'deploy-prod' })));
-    expect(hasKey(flat, 'deploy-prod')).toBe(true);
-    expect(hasKey(flat, 'deploy')).toBe(false);
-    const longer = flattenContent(JSON.stringify(await cardFor('push', { key: 'deploy-prod-eu' })));
-    expect(hasKey(longer, 'deploy-prod')).toBe(false);
+  it('is found in the card as sent, and a longer key is not mistaken for it', async () => {
+    const card = JSON.stringify(await cardFor('push', { key: 'deploy-prod' }));
+    expect(readNotice(card, 'deploy-prod')?.mark).toEqual({
+      key: 'deploy-prod',
+      runNumber: '42',
+      status: 'info',
+    });
+    expect(readNotice(card, 'deploy')).toBeUndefined();
+    const longer = JSON.stringify(await cardFor('push', { key: 'deploy-prod-eu' }));
+    expect(readNotice(longer, 'deploy-prod')).toBeUndefined();
   });
 
   it('cannot be spelled by event text: a commit message quoting another key is not a footer', async () => {
@@ -762,11 +763,10 @@ describe('key marker', () => {
       ...ctx,
       payload: { ...ctx.payload, head_commit: commit, commits: [commit, commit] },
     };
-    const card = await cardFor('push', { key: 'nightly' }, {}, spoof);
-    const flat = flattenContent(JSON.stringify(card));
-    expect(flat.split('\n').some((l) => isFooterOfKey(l, 'deploy-prod'))).toBe(false);
-    expect(flat.split('\n').some((l) => isFooterOfKey(l, 'nightly'))).toBe(true);
-    expect(flat).not.toContain('«deploy-prod»');
+    const card = JSON.stringify(await cardFor('push', { key: 'nightly' }, {}, spoof));
+    expect(readNotice(card, 'deploy-prod')).toBeUndefined();
+    expect(readNotice(card, 'nightly')).toBeDefined();
+    expect(card).not.toContain('«deploy-prod»');
   });
 
   it('is absent without a key', async () => {

@@ -17,7 +17,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { readRunContext } from '../src/context.js';
 import { undelivered } from '../src/deliver.js';
 import { describeError } from '../src/errors.js';
 import { findImages } from '../src/images.js';
@@ -28,6 +27,7 @@ import type { Notice } from '../src/render/model.js';
 import { buildNotice } from '../src/render/notice.js';
 import type { Settings } from '../src/settings.js';
 import { parseCommandFile } from '../test/support/run-action.js';
+import { runContextFor } from '../test/support/run-context.js';
 import { type Block, type Inline, pageHtml, parseMarkdown } from './card-html.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -223,7 +223,7 @@ export async function renderPreview(options: PreviewOptions = {}): Promise<Previ
     getInput: (name) => (inputs[name] ?? '').trim(),
     setSecret: () => {},
   });
-  const ctx = readRunContext(env);
+  const ctx = runContextFor(env);
   // Images are checked like the action checks them, and shown with placeholder keys.
   const images = await findImages(settings.images, process.cwd());
   const notice = buildNotice(settings, ctx, {

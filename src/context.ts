@@ -1,8 +1,11 @@
 /**
- * The run this step is part of, from the runner's GITHUB_* variables and the event file.
- * It reads what @actions/github's Context reads, without loading Octokit at start-up.
+ * The run this step is part of. @actions/github reads it (GITHUB_* variables and the event
+ * file); this module maps its Context to the facts the card needs. @actions/github's entry
+ * also loads Octokit, so it is imported on first use, in a chunk of its own.
  */
-import { readFileSync } from 'node:fs';
+
+/** @actions/github's run context (a type only: nothing is loaded by naming it). */
+export type GitHubContext = typeof import('@actions/github')['context'];
 
 /** The event payload: untrusted JSON; read it only through the typed accessors in render/. */
 export type Payload = Record<string, unknown>;
@@ -28,40 +31,43 @@ export interface RunContext {
   payload: Payload;
 }
 
-export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext {
-  const serverUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
+export async function loadRunContext(): Promise<RunContext> {
+  const { context } = await import('@actions/github');
+  return toRunContext(context);
+}
+
+/**
+ * What @actions/github's Context does not carry (the ref's short name and type, the actor
+ * who re-ran the job, the repository without a throwing getter) is read from `env`.
+ */
+export function toRunContext(
+  github: GitHubContext,
+  env: NodeJS.ProcessEnv = process.env,
+): RunContext {
+  const serverUrl = (github.serverUrl || 'https://github.com').replace(/\/+$/, '');
   const repository = env.GITHUB_REPOSITORY || '';
-  const runId = env.GITHUB_RUN_ID || '';
-  const runAttempt = env.GITHUB_RUN_ATTEMPT || '1';
+  const runId = github.runId ? String(github.runId) : '';
+  const runAttempt = String(github.runAttempt || 1);
   const attemptPath = runAttempt !== '1' ? `/attempts/${runAttempt}` : '';
+  const payload: unknown = github.payload;
   return {
     serverUrl,
     repository,
-    eventName: env.GITHUB_EVENT_NAME || '',
-    ref: env.GITHUB_REF || '',
+    eventName: github.eventName || '',
+    ref: github.ref || '',
     refName: env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || '',
     refType: env.GITHUB_REF_TYPE || '',
-    sha: env.GITHUB_SHA || '',
-    actor: env.GITHUB_TRIGGERING_ACTOR || env.GITHUB_ACTOR || '',
-    workflow: env.GITHUB_WORKFLOW || '',
-    job: env.GITHUB_JOB || '',
+    sha: github.sha || '',
+    actor: env.GITHUB_TRIGGERING_ACTOR || github.actor || '',
+    workflow: github.workflow || '',
+    job: github.job || '',
     runId,
-    runNumber: env.GITHUB_RUN_NUMBER || '',
+    runNumber: github.runNumber ? String(github.runNumber) : '',
     runAttempt,
     runUrl:
       repository && runId ? `${serverUrl}/${repository}/actions/runs/${runId}${attemptPath}` : '',
     runnerTemp: env.RUNNER_TEMP || '',
-    payload: readPayload(env.GITHUB_EVENT_PATH),
+    payload:
+      payload && typeof payload === 'object' && !Array.isArray(payload) ? (payload as Payload) : {},
   };
-}
-
-function readPayload(path: string | undefined): Payload {
-  if (!path) return {};
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    return parsed && typeof parsed === 'object' ? (parsed as Payload) : {};
-  } catch {
-    // A missing or unreadable event file leaves the card with fewer facts, not a failed step.
-    return {};
-  }
 }

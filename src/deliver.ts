@@ -9,7 +9,7 @@ import { Input } from './constants.js';
 import type { RunContext } from './context.js';
 import { asError, InputError } from './errors.js';
 import type { FeishuClient, ReceiveIdType } from './feishu/client.js';
-import { AT_ALL_REFUSED, FeishuError, GONE_CODES } from './feishu/errors.js';
+import { isAtAllRefused, isGone, isTooOldToUpdate } from './feishu/errors.js';
 import type { WebhookMessage } from './feishu/webhook.js';
 import { saveHandover } from './handover.js';
 import type { CheckedImage } from './images.js';
@@ -352,8 +352,7 @@ async function sendAll(
         await sendOne(destination, message, deps, record);
       } catch (error) {
         const fallback = outgoing.withoutAll?.()[index];
-        if (!(error instanceof FeishuError && error.code === AT_ALL_REFUSED) || !fallback)
-          throw error;
+        if (!isAtAllRefused(error) || !fallback) throw error;
         // Lost for want of @all would be worse than sent without it.
         // The error's hint says it is sent again without @all.
         deps.warning(`${destination.target}: ${error.message}`);
@@ -424,7 +423,7 @@ export async function updateInPlace(
     await client.update(messageId, JSON.stringify(card.content));
     return true;
   } catch (error) {
-    if (error instanceof FeishuError && (GONE_CODES.has(error.code) || error.code === 230031)) {
+    if (isGone(error) || isTooOldToUpdate(error)) {
       deps.warning(
         `Could not update ${messageId} (${error.message}); sending the result as a new message instead.`,
       );

@@ -12,8 +12,8 @@ import type {
   FinishReply,
   LinkButton,
   MentionTarget,
-  MessageType,
   NeededJob,
+  NoticeType,
   Recipient,
   Settings,
 } from './settings.js';
@@ -27,7 +27,7 @@ export interface InputSource {
   setSecret(secret: string): void;
 }
 
-const MESSAGE_TYPES: readonly MessageType[] = ['card', 'text', 'post', 'image', 'template'];
+const NOTICE_TYPES: readonly NoticeType[] = ['card', 'text', 'post', 'image', 'template'];
 const FINISH_REPLIES: readonly FinishReply[] = ['failure', 'always', 'never'];
 /** Reaches last week's notice of a weekly stream (a scan stops early at a collapsed notice). */
 export const DEFAULT_RECALL_WITHIN = '8d';
@@ -76,7 +76,7 @@ export async function readSettings(source: InputSource): Promise<Settings> {
   }
   for (const part of webhookSecretParts(webhookUrl)) source.setSecret(part);
 
-  const type = oneOf(Input.Type, get(Input.Type) || 'card', MESSAGE_TYPES);
+  const type = oneOf(Input.Type, get(Input.Type) || 'card', NOTICE_TYPES);
   const contentText = get(Input.Content);
   const needsText = get(Input.Needs);
   const templateId = get(Input.TemplateId);

@@ -3,34 +3,31 @@
  * run() is the one place that catches: a bad input always fails the step; a delivery
  * failure warns (and sets `error`) unless fail-on-error is true.
  */
+import * as core from '@actions/core';
 import { Input, Output, RECALL_STEP_ENV, RECALL_STEP_INPUTS, State } from './constants.js';
-import { readRunContext } from './context.js';
+import { loadRunContext } from './context.js';
 import { type Delivery, type DeliveryDeps, deliver, undelivered } from './deliver.js';
 import { describeError, InputError, renamed } from './errors.js';
-import type { CallContext } from './feishu/call.js';
-import { FeishuClient } from './feishu/client.js';
-import { createTransport } from './feishu/http.js';
-import { DEFAULT_POLICY } from './feishu/retry.js';
-import { postWebhook } from './feishu/webhook.js';
+import { createFeishu, type RequestLimits } from './feishu/index.js';
 import { type FinishState, finish, finishState, shouldFinish } from './finish.js';
 import { findImages } from './images.js';
 import { readSettings } from './inputs.js';
 import { contentOutput, summaryMarkdown, writeOutputs } from './outputs.js';
 import { renderContents } from './render/content.js';
 import { buildNotice } from './render/notice.js';
-import { runner } from './runner.js';
 import type { Settings } from './settings.js';
 
 export async function run(): Promise<void> {
-  const isPost = runner.getState(State.IsPost) === 'true';
-  if (!isPost) runner.saveState(State.IsPost, 'true');
+  const isPost = core.getState(State.IsPost) === 'true';
+  if (!isPost) core.saveState(State.IsPost, 'true');
   // A post step with nothing to finish does nothing at all: not even re-read the inputs.
-  if (isPost && !runner.getState(State.Finish)) return;
+  if (isPost && !core.getState(State.Finish)) return;
   let failOnError = false;
   try {
     const settings = await readSettings({
-      getInput: (name) => runner.getInput(name),
-      setSecret: (value) => runner.setSecret(value),
+      // Trimmed explicitly: core trims by default, toolkit stubs only when asked.
+      getInput: (name) => core.getInput(name, { trimWhitespace: true }),
+      setSecret: (value) => core.setSecret(value),
     });
     failOnError = settings.failOnError;
     if (isPost) await runPost(settings);
@@ -41,19 +38,18 @@ export async function run(): Promise<void> {
         ? renamed(caught, RECALL_STEP_INPUTS)
         : caught;
     const message = describeError(error);
-    if (error instanceof InputError || failOnError) {
-      runner.setFailed(message);
-    } else {
-      runner.warning(message);
-      runner.setOutput(Output.Error, message);
+    if (error instanceof InputError) core.setFailed(message);
+    else {
+      if (!failOnError) core.setOutput(Output.Error, message);
+      deliveryFailed(failOnError, [message]);
     }
-    if (error instanceof Error && !(error instanceof InputError)) runner.debug(error.stack ?? '');
+    if (error instanceof Error && !(error instanceof InputError)) core.debug(error.stack ?? '');
   }
 }
 
 async function runMain(settings: Settings): Promise<void> {
   if (settings.noCredentials) return skipWithoutCredentials(settings);
-  const ctx = readRunContext();
+  const ctx = await loadRunContext();
   // Every file is checked before any request: a bad image never leaves half a notice.
   const images = await findImages(settings.images, process.env.GITHUB_WORKSPACE || process.cwd());
 
@@ -63,12 +59,10 @@ async function runMain(settings: Settings): Promise<void> {
   const contents = renderContents(settings, preview, settings.webhook !== undefined);
   if (settings.dryRun) {
     const delivery = undelivered(contents, preview);
-    writeOutputs(runner, delivery, undefined);
-    runner.info(
-      `Dry run: nothing sent. The ${contents[0]?.msgType ?? 'message'} content would be:`,
-    );
-    runner.info(contentOutput(contents, 2));
-    summary(settings, summaryMarkdown(preview, delivery, true));
+    writeOutputs(core, delivery, undefined);
+    core.info(`Dry run: nothing sent. The ${contents[0]?.msgType ?? 'message'} content would be:`);
+    core.info(contentOutput(contents, 2));
+    await summary(settings, summaryMarkdown(preview, delivery, true));
     return;
   }
 
@@ -76,19 +70,16 @@ async function runMain(settings: Settings): Promise<void> {
   const deps = connect(settings, { retries: settings.retries, timeoutMs: settings.timeoutMs });
   deps.confirmed = (confirmed) => {
     if (shouldFinish(settings, confirmed))
-      runner.saveState(State.Finish, JSON.stringify(finishState(confirmed, startedAt, images)));
+      core.saveState(State.Finish, JSON.stringify(finishState(confirmed, startedAt, images)));
   };
   try {
     const delivery = await deliver(settings, ctx, images, deps);
     report(settings, delivery);
-    const error =
-      delivery.failures.map((f) => `${f.target}: ${f.error.message}`).join('\n') || undefined;
-    writeOutputs(runner, delivery, settings.failOnError ? undefined : error);
-    summary(settings, summaryMarkdown(delivery.notice, delivery, false, error));
-    if (error) {
-      if (settings.failOnError) runner.setFailed(error);
-      else for (const f of delivery.failures) runner.warning(`${f.target}: ${f.error.message}`);
-    }
+    const failures = failureLines(delivery.failures);
+    const error = failures.join('\n') || undefined;
+    writeOutputs(core, delivery, settings.failOnError ? undefined : error);
+    await summary(settings, summaryMarkdown(delivery.notice, delivery, false, error));
+    if (failures.length > 0) deliveryFailed(settings.failOnError, failures);
   } finally {
     deps.dispose();
   }
@@ -101,16 +92,15 @@ async function runMain(settings: Settings): Promise<void> {
  */
 function skipWithoutCredentials(settings: Settings): void {
   const reason = NO_CREDENTIALS;
-  writeOutputs(runner, undelivered([]), settings.failOnError ? undefined : reason);
-  if (settings.failOnError) runner.setFailed(reason);
-  else runner.warning(reason);
+  writeOutputs(core, undelivered([]), settings.failOnError ? undefined : reason);
+  deliveryFailed(settings.failOnError, [reason]);
 }
 
 const NO_CREDENTIALS =
   'No credentials: secrets are not passed to workflows from forks or Dependabot; nothing sent. (Give app-id and app-secret, or webhook.)';
 
 async function runPost(settings: Settings): Promise<void> {
-  const saved = runner.getState(State.Finish);
+  const saved = core.getState(State.Finish);
   if (!saved || settings.dryRun) return;
   // Cancelled jobs give the post step seconds: fewer, shorter tries, and one deadline for all.
   const deps = connect(settings, {
@@ -122,64 +112,51 @@ async function runPost(settings: Settings): Promise<void> {
   try {
     const outcome = await finish(
       settings,
-      readRunContext(),
+      await loadRunContext(),
       JSON.parse(saved) as FinishState,
-      runner.getInput(Input.JobStatus),
+      core.getInput(Input.JobStatus, { trimWhitespace: true }),
       deps,
     );
-    for (const line of outcome.done) runner.info(line);
-    if (outcome.failures.length > 0) {
-      const error = outcome.failures.map((f) => `${f.target}: ${f.error.message}`).join('\n');
-      if (settings.failOnError) runner.setFailed(error);
-      else for (const line of error.split('\n')) runner.warning(line);
-    }
+    for (const line of outcome.done) core.info(line);
+    if (outcome.failures.length > 0)
+      deliveryFailed(settings.failOnError, failureLines(outcome.failures));
   } finally {
     deps.dispose();
   }
 }
 
+/**
+ * A delivery that failed, wholly or in part: the one place that decides between failing the
+ * step (fail-on-error) and a warning per failure.
+ */
+function deliveryFailed(failOnError: boolean, lines: string[]): void {
+  if (failOnError) core.setFailed(lines.join('\n'));
+  else for (const line of lines) core.warning(line);
+}
+
+function failureLines(failures: { target: string; error: Error }[]): string[] {
+  return failures.map((f) => `${f.target}: ${f.error.message}`);
+}
+
 /** The post step's whole budget: past it no new attempt starts (one in flight may finish). */
 const POST_STEP_BUDGET_MS = 20_000;
 
-interface Budget {
-  retries: number;
-  timeoutMs: number;
-  maxRateLimitWaitMs?: number;
-  deadline?: number;
-}
-
-function connect(settings: Settings, budget: Budget): DeliveryDeps & { dispose(): void } {
-  const transport = createTransport(budget.timeoutMs);
-  const callContext: CallContext = {
-    transport,
-    policy: {
-      ...DEFAULT_POLICY,
-      retries: budget.retries,
-      maxRateLimitWaitMs: budget.maxRateLimitWaitMs ?? DEFAULT_POLICY.maxRateLimitWaitMs,
-    },
-    deadline: budget.deadline,
-    debug: (m: string) => runner.debug(m),
-  };
-  const client = settings.app
-    ? new FeishuClient({
-        ...callContext,
-        baseUrl: settings.baseUrl,
-        ...settings.app,
-        onToken: (token) => runner.setSecret(token),
-      })
-    : undefined;
-  // The token goes first, while the rest of the request is prepared, whenever the app is used.
-  if (usesApp(settings)) client?.token().catch(() => undefined);
-  const webhook = settings.webhook;
+function connect(settings: Settings, limits: RequestLimits): DeliveryDeps & { dispose(): void } {
+  const feishu = createFeishu({
+    baseUrl: settings.baseUrl,
+    app: settings.app,
+    webhook: settings.webhook,
+    limits,
+    // The token goes first, while the rest of the request is prepared, whenever the app is used.
+    prefetchToken: usesApp(settings),
+    onToken: (token) => core.setSecret(token),
+    debug: (m) => core.debug(m),
+  });
   return {
-    client,
-    webhook: webhook
-      ? (message) => postWebhook(callContext, webhook.url, webhook.secret, message)
-      : undefined,
-    warning: (m) => runner.warning(m),
-    info: (m) => runner.info(m),
+    ...feishu,
+    warning: (m) => core.warning(m),
+    info: (m) => core.info(m),
     now: Date.now,
-    dispose: () => transport.dispose(),
   };
 }
 
@@ -195,26 +172,32 @@ function usesApp(settings: Settings): boolean {
 }
 
 function report(settings: Settings, delivery: Delivery): void {
-  for (const id of delivery.updated) runner.info(`Updated ${id} in place.`);
+  for (const id of delivery.updated) core.info(`Updated ${id} in place.`);
   for (const s of delivery.sent)
-    runner.info(`Sent to ${s.target}${s.messageId ? `: ${s.messageId}` : ''}.`);
+    core.info(`Sent to ${s.target}${s.messageId ? `: ${s.messageId}` : ''}.`);
   if (delivery.recall.recalled.length > 0)
-    runner.info(`Recalled ${delivery.recall.recalled.join(', ')}.`);
+    core.info(`Recalled ${delivery.recall.recalled.join(', ')}.`);
   if (delivery.recall.alreadyGone.length > 0)
-    runner.info(`Already recalled or deleted: ${delivery.recall.alreadyGone.join(', ')}.`);
+    core.info(`Already recalled or deleted: ${delivery.recall.alreadyGone.join(', ')}.`);
   if (delivery.recall.collapsed.length > 0)
-    runner.info(
+    core.info(
       `Past the 24-hour recall window, collapsed to a short grey card: ${delivery.recall.collapsed.join(', ')}.`,
     );
   if (delivery.recall.tooOld.length > 0) {
-    runner.warning(
+    core.warning(
       `Past the recall window and not collapsible (older than 14 days, or not a card), left in place: ${delivery.recall.tooOld.join(', ')}.`,
     );
   }
   if (settings.type === 'card' && delivery.contents.length > 0)
-    runner.debug('Card rendered as card JSON 2.0.');
+    core.debug('Card rendered as card JSON 2.0.');
 }
 
-function summary(settings: Settings, markdown: string): void {
-  if (settings.summary) runner.appendSummary(markdown);
+/**
+ * The job summary, when the runner gives one. The markdown is built in outputs.ts rather
+ * than with the summary builder's tables: those take cells as raw HTML, and cells here
+ * carry untrusted text.
+ */
+async function summary(settings: Settings, markdown: string): Promise<void> {
+  if (settings.summary && process.env.GITHUB_STEP_SUMMARY)
+    await core.summary.addRaw(markdown, true).write();
 }

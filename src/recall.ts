@@ -6,7 +6,7 @@
  */
 import { asError } from './errors.js';
 import type { FeishuClient } from './feishu/client.js';
-import { FeishuError, GONE_CODES } from './feishu/errors.js';
+import { isGone, isPastRecallWindow, isTooOldToUpdate } from './feishu/errors.js';
 import { type KeyedNotice, listKeyNotices, newestFirst } from './history.js';
 import { settleLimit } from './pool.js';
 import { renderCollapsedCard } from './render/collapsed.js';
@@ -52,9 +52,8 @@ async function recallOne(client: FeishuClient, id: string): Promise<Recalled> {
     await client.recall(id);
     return 'recalled';
   } catch (error) {
-    if (error instanceof FeishuError && GONE_CODES.has(error.code))
-      return error.earlierAttemptMayHaveLanded ? 'recalled' : 'gone';
-    if (error instanceof FeishuError && error.code === 230009) return 'too-old';
+    if (isGone(error)) return error.earlierAttemptMayHaveLanded ? 'recalled' : 'gone';
+    if (isPastRecallWindow(error)) return 'too-old';
     throw error;
   }
 }
@@ -152,8 +151,8 @@ async function retire(
     await client.update(notice.messageId, JSON.stringify(card));
     return 'collapsed';
   } catch (error) {
-    if (error instanceof FeishuError && GONE_CODES.has(error.code)) return 'alreadyGone';
-    if (error instanceof FeishuError && error.code === 230031) return 'tooOld';
+    if (isGone(error)) return 'alreadyGone';
+    if (isTooOldToUpdate(error)) return 'tooOld';
     throw error;
   }
 }

@@ -18,7 +18,8 @@ export type MentionTarget =
 /** A GitHub login mapped to the Feishu account it mentions. */
 export type FeishuPerson = Exclude<MentionTarget, { kind: 'all' | 'author' | 'actor' }>;
 
-export type MessageType = 'card' | 'text' | 'post' | 'image' | 'template';
+/** What the `type` input asks for; render/ turns it into Feishu's msg_type. */
+export type NoticeType = 'card' | 'text' | 'post' | 'image' | 'template';
 
 /** When a card finished or updated in place also gets a thread reply (which notifies). */
 export type FinishReply = 'failure' | 'always' | 'never';
@@ -74,7 +75,7 @@ export interface Settings {
   buttons: LinkButton[];
   mentions: MentionTarget[];
   userMap: Record<string, FeishuPerson>;
-  type: MessageType;
+  type: NoticeType;
   /** Verbatim message content (the `content` input), already parsed. */
   content?: Record<string, unknown>;
   images: string[];

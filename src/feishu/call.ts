@@ -47,15 +47,15 @@ export type Json = Record<string, unknown>;
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function call(
-  ctx: CallContext,
+  calls: CallContext,
   operation: string,
   build: () => Promise<HttpRequest> | HttpRequest,
   options: CallOptions = {},
 ): Promise<Json> {
-  const sleep = ctx.sleep ?? defaultSleep;
+  const sleep = calls.sleep ?? defaultSleep;
   /** Waits before a retry, or says there is no time left for one. */
   const pause = async (ms: number) => {
-    if (ctx.deadline !== undefined && Date.now() + ms >= ctx.deadline) return false;
+    if (calls.deadline !== undefined && Date.now() + ms >= calls.deadline) return false;
     await sleep(ms);
     return true;
   };
@@ -64,17 +64,17 @@ export async function call(
   /** An earlier attempt got no readable answer: it may have been carried out all the same. */
   let mayHaveLanded = false;
   for (let attempt = 0; ; attempt++) {
-    const canRetry = attempt < ctx.policy.retries;
+    const canRetry = attempt < calls.policy.retries;
     const request = await build();
     let response: HttpResponse;
     try {
-      response = await ctx.transport.send(request);
+      response = await calls.transport.send(request);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       const timedOut = (error as { timedOut?: boolean }).timedOut === true;
-      ctx.debug(`${operation}: ${reason} (attempt ${attempt + 1})`);
+      calls.debug(`${operation}: ${reason} (attempt ${attempt + 1})`);
       mayHaveLanded = true;
-      if (canRetry && (await pause(backoffDelay(attempt, ctx.policy, undefined, ctx.random)))) {
+      if (canRetry && (await pause(backoffDelay(attempt, calls.policy, undefined, calls.random)))) {
         continue;
       }
       throw new NetworkError(operation, `${reason} (${attempt + 1} attempts)`, timedOut);
@@ -84,7 +84,7 @@ export async function call(
     const code = Number(body?.code ?? body?.StatusCode ?? Number.NaN);
     const headerLogId = header(response, 'x-tt-logid');
     const logId = typeof body?.error?.log_id === 'string' ? body.error.log_id : headerLogId;
-    ctx.debug(
+    calls.debug(
       `${request.method} ${request.secretUrl ? '(a secret URL)' : loggablePath(request.url)} (${operation}): HTTP ${response.status}, code ${Number.isNaN(code) ? '-' : code}${logId ? `, log_id ${logId}` : ''}`,
     );
 
@@ -100,7 +100,7 @@ export async function call(
     if (IN_FLIGHT_CODES.has(code) && inFlightWaits < MAX_IN_FLIGHT_WAITS) {
       inFlightWaits++;
       attempt--;
-      if (await pause(throttleDelay(inFlightWaits - 1, ctx.policy, ctx.random))) continue;
+      if (await pause(throttleDelay(inFlightWaits - 1, calls.policy, calls.random))) continue;
       attempt++;
     }
     const throttled = response.status === 429 || THROTTLE_CODES.has(code);
@@ -116,14 +116,14 @@ export async function call(
       // A reset past the usual cap is waited out in full when the deadline allows: retrying
       // before it only spends the retries on refusals that are certain.
       const resetPolicy =
-        reset * 1000 > ctx.policy.maxRateLimitWaitMs
-          ? { ...ctx.policy, maxRateLimitWaitMs: MAX_RESET_WAIT_MS }
-          : ctx.policy;
+        reset * 1000 > calls.policy.maxRateLimitWaitMs
+          ? { ...calls.policy, maxRateLimitWaitMs: MAX_RESET_WAIT_MS }
+          : calls.policy;
       const wait = !throttled
-        ? backoffDelay(attempt, ctx.policy, undefined, ctx.random)
+        ? backoffDelay(attempt, calls.policy, undefined, calls.random)
         : reset >= 0
-          ? backoffDelay(attempt, resetPolicy, reset, ctx.random)
-          : throttleDelay(attempt, ctx.policy, ctx.random);
+          ? backoffDelay(attempt, resetPolicy, reset, calls.random)
+          : throttleDelay(attempt, calls.policy, calls.random);
       if (await pause(wait)) continue;
     }
     if (!body || Number.isNaN(code)) {

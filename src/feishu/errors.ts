@@ -162,8 +162,26 @@ export const THROTTLE_CODES = new Set([230020, 99991400, 11232, 11233, 11247]);
  */
 export const IN_FLIGHT_CODES = new Set([230049, 18121]);
 
-/** A group that lets only admins @all refused the notice's @all. */
-export const AT_ALL_REFUSED = 11235;
+const AT_ALL_REFUSED = 11235;
 
-/** The message is gone: recall treats it as done, update falls back to a new message. */
-export const GONE_CODES = new Set([230011, 230110]);
+/** A group that lets only admins @all refused the notice's @all. */
+export function isAtAllRefused(error: unknown): error is FeishuError {
+  return error instanceof FeishuError && error.code === AT_ALL_REFUSED;
+}
+
+const GONE_CODES = new Set([230011, 230110]);
+
+/** The message was recalled or deleted: recall counts it as done, update sends anew. */
+export function isGone(error: unknown): error is FeishuError {
+  return error instanceof FeishuError && GONE_CODES.has(error.code);
+}
+
+/** Past the tenant's recall window (230009): left in place, with a warning. */
+export function isPastRecallWindow(error: unknown): error is FeishuError {
+  return error instanceof FeishuError && error.code === 230009;
+}
+
+/** A card older than 14 days can no longer be updated (230031). */
+export function isTooOldToUpdate(error: unknown): error is FeishuError {
+  return error instanceof FeishuError && error.code === 230031;
+}

@@ -1,10 +1,11 @@
 /**
- * multipart/form-data around one file, never held in memory whole: sent through one reused
- * buffer (or, for the proxy path, a file stream), read afresh for every attempt.
+ * multipart/form-data around one file, never held in memory whole: streamed from the file,
+ * read afresh for every attempt. Written out rather than the platform's FormData so that the
+ * length is known up front: the upload carries a Content-Length (whether Feishu accepts a
+ * chunked upload is not known).
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { RequestStream } from './http.js';
 
@@ -18,8 +19,6 @@ export interface FilePart {
 export interface Multipart extends RequestStream {
   contentType: string;
 }
-
-const CHUNK_BYTES = 64 * 1024;
 
 export function multipart(fields: Record<string, string>, file: FilePart): Multipart {
   const boundary = `----feishu-notify-${randomBytes(12).toString('hex')}`;
@@ -38,26 +37,10 @@ export function multipart(fields: Record<string, string>, file: FilePart): Multi
       Readable.from(
         (async function* () {
           yield headBytes;
-          yield* createReadStream(file.path);
+          yield* createReadStream(file.path, { highWaterMark: 16 * 1024 });
           yield tailBytes;
         })(),
         { objectMode: false },
       ),
-    async writeTo(write) {
-      await write(headBytes);
-      const handle = await open(file.path, 'r');
-      try {
-        const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-        for (let position = 0; ; ) {
-          const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, position);
-          if (bytesRead === 0) break;
-          position += bytesRead;
-          await write(buffer.subarray(0, bytesRead));
-        }
-      } finally {
-        await handle.close();
-      }
-      await write(tailBytes);
-    },
   };
 }

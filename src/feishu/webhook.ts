@@ -33,14 +33,14 @@ export function webhookBody(
 }
 
 export async function postWebhook(
-  ctx: CallContext,
+  calls: CallContext,
   url: string,
   secret: string | undefined,
   message: WebhookMessage,
   now: () => number = Date.now,
 ): Promise<void> {
   // Rebuilt per attempt: a retry gets a fresh timestamp and signature.
-  await call(ctx, 'post to the webhook', () => ({
+  await call(calls, 'post to the webhook', () => ({
     method: 'POST',
     url,
     secretUrl: true,

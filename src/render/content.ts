@@ -11,10 +11,11 @@ import { withSupportedMentions } from './mentions.js';
 import { type Budget, type Notice, scaleBudget } from './model.js';
 import { renderPost, renderText } from './text.js';
 
-export type MsgType = 'interactive' | 'text' | 'post' | 'image';
+/** Feishu's msg_type of a message. */
+export type FeishuMsgType = 'interactive' | 'text' | 'post' | 'image';
 
 export interface MessageContent {
-  msgType: MsgType;
+  msgType: FeishuMsgType;
   content: Record<string, unknown>;
 }
 
@@ -42,7 +43,7 @@ export function byteLength(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value), 'utf8');
 }
 
-export function msgTypeOf(settings: Settings): MsgType {
+export function msgTypeOf(settings: Settings): FeishuMsgType {
   switch (settings.type) {
     case 'card':
     case 'template':
@@ -52,7 +53,7 @@ export function msgTypeOf(settings: Settings): MsgType {
   }
 }
 
-export function limitFor(msgType: MsgType, viaWebhook: boolean): number {
+export function limitFor(msgType: FeishuMsgType, viaWebhook: boolean): number {
   const own = msgType === 'text' ? LIMITS.textBytes : LIMITS.cardBytes;
   return (viaWebhook ? Math.min(own, LIMITS.webhookBodyBytes) : own) - ENVELOPE_BYTES;
 }
@@ -187,7 +188,7 @@ function withFooter(card: Record<string, unknown>, notice: Notice): Record<strin
 
 function verbatim(
   content: Record<string, unknown>,
-  msgType: MsgType,
+  msgType: FeishuMsgType,
   limit: Limit,
 ): Record<string, unknown> {
   let result = content;
@@ -203,7 +204,7 @@ function verbatim(
 function withinLimit(
   input: string,
   content: Record<string, unknown>,
-  msgType: MsgType,
+  msgType: FeishuMsgType,
   limit: Limit,
 ): Record<string, unknown> {
   const size = sentBytes(content, limit.viaWebhook);

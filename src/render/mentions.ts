@@ -5,12 +5,12 @@
  * mention shows only a name; through the app, text and post mention by open_id or user_id, not
  * by e-mail. A mention that cannot notify is shown as the name it was given, and reported once.
  */
-import type { MsgType } from './content.js';
+import type { FeishuMsgType } from './content.js';
 import type { Mention, Notice } from './model.js';
 
 export function unsupportedMentions(
   notice: Notice,
-  msgType: MsgType,
+  msgType: FeishuMsgType,
   viaWebhook: boolean,
 ): Mention[] {
   if (msgType === 'image') return [];
@@ -23,7 +23,7 @@ export function unsupportedMentions(
 /** The notice with every mention it cannot carry turned into a plain name. */
 export function withSupportedMentions(
   notice: Notice,
-  msgType: MsgType,
+  msgType: FeishuMsgType,
   viaWebhook: boolean,
 ): Notice {
   const unsupported = new Set(unsupportedMentions(notice, msgType, viaWebhook));

@@ -50,6 +50,8 @@ export interface FakeOptions {
   webhooks?: { token: string; secret?: string; keyword?: string; atAllAdminsOnly?: boolean }[];
   /** Scopes the app lacks; every endpoint needing one of them answers 400 / 99991672. */
   missingScopes?: string[];
+  /** Default 0: any free port (a fixed one is for `npm run fake`, which a hand-written .env names). */
+  port?: number;
 }
 
 /** What `card_msg_content_type` asks history to show of a card (absent: the default view). */
@@ -101,6 +103,8 @@ export type Fault =
   | { kind: 'garble-after-write'; body: string }
   /** Wait, then handle normally. */
   | { kind: 'delay'; ms: number }
+  /** Wait until `open` settles, then handle normally: lines up requests from many processes. */
+  | { kind: 'gate'; open: Promise<unknown> }
   /** Never answer; the socket stays open until close(). */
   | { kind: 'hang' };
 
@@ -1620,6 +1624,10 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
             write(res, reply);
             return;
           }
+          case 'gate':
+            await fault.open.catch(() => undefined);
+            if (closed) return;
+            break;
           case 'delay':
             await sleep(fault.ms);
             if (closed) return;
@@ -1672,7 +1680,7 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
       server.off('error', reject);
       resolve();
     });

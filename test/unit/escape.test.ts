@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Payload, type RunContext, readRunContext } from '../../src/context.js';
+import type { Payload, RunContext } from '../../src/context.js';
 import { readSettings } from '../../src/inputs.js';
 import { type MessageContent, renderContents } from '../../src/render/content.js';
 import {
@@ -15,6 +15,7 @@ import {
   TRUNCATED,
 } from '../../src/render/escape.js';
 import { buildNotice } from '../../src/render/notice.js';
+import { runContextFor } from '../support/run-context.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/events/', import.meta.url));
 const ZWSP = '\u200b';
@@ -80,7 +81,7 @@ function baseEnv(event: string, extra: Record<string, string> = {}): Record<stri
 }
 
 function hostileCtx(): RunContext {
-  return readRunContext(
+  return runContextFor(
     baseEnv('push', {
       GITHUB_EVENT_PATH: join(FIXTURES, 'hostile_push.json'),
       GITHUB_REF: `refs/heads/${HOSTILE_BRANCH}`,
@@ -247,7 +248,7 @@ describe.each([
   'issues',
 ])('%s with every text field hostile', (event) => {
   it('renders inert content', async () => {
-    const clean = readRunContext(
+    const clean = runContextFor(
       baseEnv(event, {
         GITHUB_HEAD_REF: event.startsWith('pull_request') ? `fix ${HOSTILE}` : '',
       }),
@@ -263,7 +264,7 @@ describe.each([
 });
 
 describe('URLs from the payload', () => {
-  const base = readRunContext(baseEnv('pull_request'));
+  const base = runContextFor(baseEnv('pull_request'));
 
   it('a javascript: URL never becomes a link or a button', async () => {
     const payload = poison(base.payload) as Payload;

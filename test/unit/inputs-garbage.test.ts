@@ -247,7 +247,9 @@ describe('the bundled action given garbage', () => {
     } finally {
       await fake.close();
     }
-  });
+    // Thirty-three processes, four at a time, each loading the toolkit: on a busy two-core
+    // machine that takes longer than one test's default 30 s.
+  }, 120_000);
 });
 
 describe('the bundled action given oversized input', () => {

@@ -20,15 +20,6 @@ function imagePart(bytes: Buffer, filename = 'coverage.png') {
   return { field: 'image', filename, path, size: bytes.length };
 }
 
-/** What writeTo sends, copying each chunk as a socket would before the buffer is reused. */
-async function written(form: ReturnType<typeof multipart>): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  await form.writeTo(async (chunk) => {
-    chunks.push(Buffer.from(chunk));
-  });
-  return Buffer.concat(chunks);
-}
-
 /** Parses the body back with the platform's own multipart parser (undici's). */
 async function parse(contentType: string, body: Buffer): Promise<FormData> {
   return new Response(body, { headers: { 'content-type': contentType } }).formData();
@@ -51,13 +42,12 @@ describe('multipart', () => {
     expect(form.length).toBe(body.length);
   });
 
-  it('writes through one reused buffer the same bytes it streams, for files larger than a chunk', async () => {
+  it('streams a file larger than a read chunk whole, with the length it declares', async () => {
     const big = Buffer.concat([TRICKY, randomBytes(300 * 1024)]);
     const form = multipart({ image_type: 'message' }, imagePart(big));
-    const viaWrite = await written(form);
-    expect(viaWrite.equals(await buffer(form.open()))).toBe(true);
-    expect(viaWrite.length).toBe(form.length);
-    const file = (await parse(form.contentType, viaWrite)).get('image') as File;
+    const body = await buffer(form.open());
+    expect(body.length).toBe(form.length);
+    const file = (await parse(form.contentType, body)).get('image') as File;
     expect(Buffer.from(await file.arrayBuffer()).equals(big)).toBe(true);
   });
 

@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { type RunContext, readRunContext } from '../../src/context.js';
+import type { RunContext } from '../../src/context.js';
 import { InputError } from '../../src/errors.js';
 import { webhookBody } from '../../src/feishu/webhook.js';
 import { readNotice } from '../../src/history.js';
@@ -18,6 +18,7 @@ import { TRUNCATED } from '../../src/render/escape.js';
 import { buildNotice, formatDuration, type NoticeExtras } from '../../src/render/notice.js';
 import type { Settings } from '../../src/settings.js';
 import { githubEnv } from '../support/run-action.js';
+import { runContextFor } from '../support/run-context.js';
 
 // ---------- run contexts from the fixtures, as a runner would describe each event ----------
 
@@ -64,7 +65,7 @@ const EVENTS = [
 ] as const;
 
 function ctxFor(event: string, env: Record<string, string> = {}): RunContext {
-  return readRunContext({
+  return runContextFor({
     ...BASE_ENV,
     ...EVENT_ENV[event],
     GITHUB_EVENT_NAME: event.replace(/^hostile_/, ''),
@@ -492,7 +493,7 @@ describe('facts per event', () => {
   });
 
   it('an empty run context still renders', async () => {
-    const ctx = readRunContext({});
+    const ctx = runContextFor({});
     const settings = await settingsFor({ status: 'success' });
     const [message] = renderContents(settings, buildNotice(settings, ctx), false);
     const card = message?.content as unknown as Card;

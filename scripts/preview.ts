@@ -10,6 +10,11 @@
  *                      [--needs '{"build":{"result":"failure"}}'] [--image path]…
  *                      [--workflow Deploy] [--server-url https://github.example.com]
  *                      [--html out.html] [--finish success] [--list] [--no-color]
+ *                      [--jobs jobs.json]
+ *
+ * A failed or cancelled card shows the "what failed" section from a sample jobs payload
+ * (test/fixtures/github/failed_run.json, or --jobs): GitHub's jobs answer plus an
+ * `annotations` object by job ID. No token, no request.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,12 +24,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { undelivered } from '../src/deliver.js';
 import { describeError } from '../src/errors.js';
+import { type FailureReport, failedJobs, failureAnnotations } from '../src/github/jobs.js';
+import { wantsWhatFailed } from '../src/github/reads.js';
 import { findImages } from '../src/images.js';
 import { readSettings } from '../src/inputs.js';
 import { contentOutput, summaryMarkdown } from '../src/outputs.js';
 import { type MessageContent, renderContents } from '../src/render/content.js';
 import type { Notice } from '../src/render/model.js';
-import { buildNotice } from '../src/render/notice.js';
+import { buildNotice, statusFromNeeds } from '../src/render/notice.js';
 import type { Settings } from '../src/settings.js';
 import { parseCommandFile } from '../test/support/run-action.js';
 import { runContextFor } from '../test/support/run-context.js';
@@ -186,7 +193,23 @@ export function githubEnvFor(
 // ---------------------------------------------------------------------------------------------
 // Rendering with the action's own code
 
+export const SAMPLE_JOBS = join(ROOT, 'test/fixtures/github/failed_run.json');
+
+/** A jobs answer of GitHub's (`{jobs}`) with the annotations of each job by its ID. */
+export function whatFailedFrom(file: string, cancelled: boolean): FailureReport {
+  const sample = JSON.parse(readFileSync(file, 'utf8')) as {
+    jobs?: unknown[];
+    annotations?: Record<string, unknown[]>;
+  };
+  const report = failedJobs(sample.jobs ?? [], { cancelled });
+  for (const job of report.jobs)
+    job.annotations = failureAnnotations(sample.annotations?.[job.id] ?? []);
+  return report;
+}
+
 export interface PreviewOptions extends RunOptions {
+  /** A jobs sample for the "what failed" section of a failed card (default SAMPLE_JOBS). */
+  jobs?: string;
   /** A fixture name from test/fixtures/events (default push). */
   event?: string;
   /** The action's inputs by their action.yml names (status, type, title, message, …). */
@@ -226,8 +249,12 @@ export async function renderPreview(options: PreviewOptions = {}): Promise<Previ
   const ctx = runContextFor(env);
   // Images are checked like the action checks them, and shown with placeholder keys.
   const images = await findImages(settings.images, process.cwd());
+  const status = settings.status ?? statusFromNeeds(settings.needs);
   const notice = buildNotice(settings, ctx, {
     images: images.map((image, i) => ({ key: `img_preview_${i + 1}`, alt: image.name })),
+    ...(wantsWhatFailed(settings, status)
+      ? { whatFailed: whatFailedFrom(options.jobs ?? SAMPLE_JOBS, status === 'cancelled') }
+      : {}),
   });
   const contents = renderContents(settings, notice, false);
   const delivery = undelivered(contents, notice);
@@ -772,6 +799,8 @@ FEISHU_APP_ID, FEISHU_APP_SECRET and FEISHU_TO are set (FEISHU_DOMAIN=lark for L
   --user-map <map>      "login: ou_…" lines, for --mention author
   --key <key>           notice key, shown in the footer
   --needs <json>        a toJSON(needs) object, e.g. '{"build":{"result":"failure"}}'
+  --jobs <file>         for a failed card: GitHub's jobs answer (+ "annotations" by job ID) to show
+                        what failed (default test/fixtures/github/failed_run.json)
   --image <path>        an image to show (repeatable; checked like the action checks it)
   --workflow <name>     the workflow name (default Deploy)
   --job <id>            the job ID (default deploy)
@@ -797,6 +826,7 @@ async function main(): Promise<void> {
       'user-map': { type: 'string' },
       key: { type: 'string' },
       needs: { type: 'string' },
+      jobs: { type: 'string' },
       image: { type: 'string', multiple: true },
       workflow: { type: 'string' },
       job: { type: 'string' },
@@ -844,7 +874,12 @@ async function main(): Promise<void> {
     ...(args.job ? { job: args.job } : {}),
     ...(args['server-url'] ? { serverUrl: args['server-url'].replace(/\/+$/, '') } : {}),
   };
-  const preview = await renderPreview({ event: args.event, inputs, ...runOptions });
+  const preview = await renderPreview({
+    event: args.event,
+    inputs,
+    ...(args.jobs ? { jobs: resolve(args.jobs) } : {}),
+    ...runOptions,
+  });
   const width = Math.min(Math.max((process.stdout.columns ?? 80) - 2, 40), 78);
 
   console.log(

@@ -32,6 +32,9 @@ export const Input = {
   JobStatus: 'job-status',
   FinishReply: 'finish-reply',
   Urgent: 'urgent',
+  JobId: 'job-id',
+  GithubToken: 'github-token',
+  NotifyOn: 'notify-on',
   FailOnError: 'fail-on-error',
   Retries: 'retries',
   Timeout: 'timeout',
@@ -48,6 +51,8 @@ export const Output = {
   Collapsed: 'collapsed',
   Content: 'content',
   Error: 'error',
+  Notified: 'notified',
+  PreviousStatus: 'previous-status',
 } as const;
 
 /** The recall step (recall/action.yml) passes its inputs under the action's names: these. */

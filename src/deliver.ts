@@ -93,6 +93,8 @@ export async function deliver(
   images: CheckedImage[],
   deps: DeliveryDeps,
   extras: NoticeExtras = {},
+  /** What arrives while the token and uploads are on their way (GitHub's reads, people). */
+  late: Promise<NoticeExtras> = Promise.resolve({}),
 ): Promise<Delivery> {
   const { client } = deps;
   const result: Delivery = {
@@ -104,13 +106,15 @@ export async function deliver(
     failures: [],
   };
 
-  const [imageKeys, chatsByName] = await Promise.all([
+  const [imageKeys, chatsByName, arrived] = await Promise.all([
     uploadImages(client, images),
     resolveChatNames(client, settings),
+    late,
   ]);
   result.imageKeys = imageKeys;
   const notice = buildNotice(settings, ctx, {
     ...extras,
+    ...arrived,
     images: imageKeys.map((key, i) => ({ key, alt: images[i]?.name ?? '' })),
   });
   const appContents = renderContents(settings, notice, false);

@@ -9,12 +9,13 @@ import { type Delivery, type DeliveryDeps, resolveChatNames, updateInPlace } fro
 import { asError } from './errors.js';
 import type { FeishuClient, ReceiveIdType } from './feishu/client.js';
 import { loadHandover } from './handover.js';
+import { streakOf } from './notify-on.js';
 import { settleLimit } from './pool.js';
 import { renderContents } from './render/content.js';
-import { buildNotice } from './render/notice.js';
+import { buildNotice, type NoticeExtras } from './render/notice.js';
 import { replyToCard } from './reply.js';
-import { type Settings, sends } from './settings.js';
-import { isFinal, parseStatus } from './status.js';
+import { type FeishuPerson, type Settings, sends } from './settings.js';
+import { isFinal, parseStatus, type Status } from './status.js';
 
 export interface FinishState {
   startedAt: number;
@@ -23,6 +24,10 @@ export interface FinishState {
   /** Messages the main step updated in place (the `update` input). */
   updated: string[];
   images: { key: string; alt: string }[];
+  /** The key's previous result (notify-on), so the final card can say "Fixed". */
+  previousStatus?: Status;
+  /** Feishu accounts the main step found for GitHub logins: mentioned again, not looked up. */
+  people?: Record<string, FeishuPerson>;
 }
 
 export interface FinishOutcome {
@@ -34,12 +39,14 @@ export function finishState(
   delivery: Delivery,
   startedAt: number,
   images: { name: string }[],
+  learned: Pick<FinishState, 'previousStatus' | 'people'> = {},
 ): FinishState {
   return {
     startedAt,
     messages: delivery.sent.map(({ messageId, chatId }) => ({ messageId, chatId })),
     updated: delivery.updated,
     images: delivery.imageKeys.map((key, i) => ({ key, alt: images[i]?.name ?? '' })),
+    ...learned,
   };
 }
 
@@ -72,17 +79,24 @@ export async function finish(
   state: FinishState,
   jobStatus: string,
   deps: DeliveryDeps,
+  /** What GitHub tells about this job (its failed step), when it arrives in time. */
+  late: Promise<NoticeExtras> = Promise.resolve({}),
 ): Promise<FinishOutcome> {
   const outcome: FinishOutcome = { done: [], failures: [] };
   const status = parseStatus(jobStatus) ?? 'info';
   const durationMs = deps.now() - state.startedAt;
+  // What GitHub says about this job arrives beside the token; the same for every card.
+  const arrived = await late;
   /** The card's final form, with what a later step of this job last put on it, if any. */
   const finalCard = (messageId: string) => {
     const handover = ctx.runnerTemp ? loadHandover(ctx.runnerTemp, messageId) : undefined;
     const notice = buildNotice({ ...settings, ...handover }, ctx, {
+      ...arrived,
       status,
       durationMs,
       images: state.images,
+      people: state.people,
+      streak: streakOf(state.previousStatus, status),
     });
     const [card] = renderContents({ ...settings, type: 'card' }, notice, false);
     return { notice, card };

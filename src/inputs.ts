@@ -14,6 +14,7 @@ import type {
   MentionTarget,
   NeededJob,
   NoticeType,
+  NotifyOn,
   Recipient,
   Settings,
 } from './settings.js';
@@ -31,6 +32,8 @@ const NOTICE_TYPES: readonly NoticeType[] = ['card', 'text', 'post', 'image', 't
 const FINISH_REPLIES: readonly FinishReply[] = ['failure', 'always', 'never'];
 /** Reaches last week's notice of a weekly stream (a scan stops early at a collapsed notice). */
 export const DEFAULT_RECALL_WITHIN = '8d';
+const NOTIFY_ON: readonly NotifyOn[] = ['always', 'failure', 'change'];
+const JOB_ID = /^\d{1,20}$/;
 const OPEN_ID = /^ou_[A-Za-z0-9_-]{1,64}$/;
 const UNION_ID = /^on_[A-Za-z0-9_-]{1,64}$/;
 const CHAT_ID = /^oc_[A-Za-z0-9_-]{1,64}$/;
@@ -71,6 +74,7 @@ export async function readSettings(source: InputSource): Promise<Settings> {
   const appSecret = secret(Input.AppSecret);
   const webhookUrl = secret(Input.Webhook);
   const webhookSecret = secret(Input.WebhookSecret);
+  const githubToken = secret(Input.GithubToken);
   if (webhookSecret && !webhookUrl) {
     throw new InputError(Input.WebhookSecret, 'is given without `webhook`');
   }
@@ -148,6 +152,15 @@ export async function readSettings(source: InputSource): Promise<Settings> {
     finish: get(Input.Finish) ? bool(Input.Finish, get(Input.Finish), false) : undefined,
     finishReply: oneOf(Input.FinishReply, get(Input.FinishReply) || 'failure', FINISH_REPLIES),
     urgent: oneOf(Input.Urgent, get(Input.Urgent) || 'off', ['off', 'app']) === 'app',
+    githubToken: githubToken || undefined,
+    jobId: optionalMatch(
+      Input.JobId,
+      get(Input.JobId),
+      JOB_ID,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: it names the expression the default is
+      "this job's numeric ID, as ${{ job.check_run_id }} gives it (leave it unset)",
+    ),
+    notifyOn: oneOf(Input.NotifyOn, get(Input.NotifyOn) || 'always', NOTIFY_ON),
     failOnError: bool(Input.FailOnError, get(Input.FailOnError), false),
     retries: integer(Input.Retries, get(Input.Retries) || '3', 0, 10),
     timeoutMs: Math.round(seconds(Input.Timeout, get(Input.Timeout) || '10', 1, 300) * 1000),
@@ -397,6 +410,33 @@ function checkCombination(s: Settings): void {
     );
   }
   checkDestinations(s);
+  checkNotifyOn(s);
+}
+
+/** notify-on compares with the key's previous notice, which only a group chat's history shows. */
+function checkNotifyOn(s: Settings): void {
+  if (s.notifyOn === 'always') return;
+  if (!s.key) {
+    throw new InputError(
+      Input.Key,
+      `is required with notify-on: ${s.notifyOn}: the previous notice of the key is what it compares with`,
+    );
+  }
+  if (!sends(s)) {
+    throw new InputError(Input.NotifyOn, `${s.notifyOn} decides whether to send: give \`to\``);
+  }
+  if (!s.recipients.some((r) => r.kind === 'chat-name' || r.idType === 'chat_id')) {
+    throw new InputError(
+      Input.NotifyOn,
+      `${s.notifyOn} reads the key's previous notice from a group chat's history: give \`to\` a chat ID (oc_…) or chat:<name>`,
+    );
+  }
+  if (s.update) {
+    throw new InputError(
+      Input.NotifyOn,
+      `${s.notifyOn} decides whether to send a new notice, so it cannot be combined with update`,
+    );
+  }
 }
 
 /** Combinations of where-to and what-to-do that cannot all be honoured. */

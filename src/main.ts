@@ -5,17 +5,22 @@
  */
 import * as core from '@actions/core';
 import { Input, Output, RECALL_STEP_ENV, RECALL_STEP_INPUTS, State } from './constants.js';
-import { loadRunContext } from './context.js';
+import { loadRunContext, type RunContext } from './context.js';
 import { type Delivery, type DeliveryDeps, deliver, undelivered } from './deliver.js';
 import { describeError, InputError, renamed } from './errors.js';
 import { createFeishu, type RequestLimits } from './feishu/index.js';
 import { type FinishState, finish, finishState, shouldFinish } from './finish.js';
+import { type GitHubReads, startGitHubReads } from './github/reads.js';
 import { findImages } from './images.js';
 import { readSettings } from './inputs.js';
-import { contentOutput, summaryMarkdown, writeOutputs } from './outputs.js';
+import { streakOf, verdict } from './notify-on.js';
+import { contentOutput, summaryMarkdown, writeNotifyOutputs, writeOutputs } from './outputs.js';
+import { findPeople } from './people.js';
+import { readPreviousStatus } from './previous.js';
 import { renderContents } from './render/content.js';
-import { buildNotice } from './render/notice.js';
+import { buildNotice, type NoticeExtras, statusFromNeeds } from './render/notice.js';
 import type { Settings } from './settings.js';
+import { parseStatus } from './status.js';
 
 export async function run(): Promise<void> {
   const isPost = core.getState(State.IsPost) === 'true';
@@ -60,6 +65,7 @@ async function runMain(settings: Settings): Promise<void> {
   if (settings.dryRun) {
     const delivery = undelivered(contents, preview);
     writeOutputs(core, delivery, undefined);
+    writeNotifyOutputs(core, delivery, undefined);
     core.info(`Dry run: nothing sent. The ${contents[0]?.msgType ?? 'message'} content would be:`);
     core.info(contentOutput(contents, 2));
     await summary(settings, summaryMarkdown(preview, delivery, true));
@@ -68,21 +74,67 @@ async function runMain(settings: Settings): Promise<void> {
 
   const startedAt = Date.now();
   const deps = connect(settings, { retries: settings.retries, timeoutMs: settings.timeoutMs });
+  const status = settings.status ?? statusFromNeeds(settings.needs);
+  // GitHub's reads start now, beside the Feishu token: they cost no round trip of their own.
+  const github = startGitHubReads(settings, ctx, { status, isPost: false, log: core.info });
+  // What the post step needs to know is saved the moment the notice is confirmed.
+  const learned: Pick<FinishState, 'previousStatus' | 'people'> = {};
   deps.confirmed = (confirmed) => {
     if (shouldFinish(settings, confirmed))
-      core.saveState(State.Finish, JSON.stringify(finishState(confirmed, startedAt, images)));
+      core.saveState(
+        State.Finish,
+        JSON.stringify(finishState(confirmed, startedAt, images, learned)),
+      );
   };
   try {
-    const delivery = await deliver(settings, ctx, images, deps);
+    const previous = await readPreviousStatus(settings, deps);
+    learned.previousStatus = previous;
+    const decision = verdict(settings.notifyOn, previous, status);
+    if (!decision.send) {
+      core.info(`Nothing sent: ${decision.reason}.`);
+      const nothing = undelivered([]);
+      writeOutputs(core, nothing, undefined);
+      writeNotifyOutputs(core, nothing, previous);
+      await summary(settings, `### Feishu notice\n\nNothing sent: ${decision.reason}.\n`);
+      return;
+    }
+    const late = lateExtras(settings, ctx, deps, github).then((extras) => {
+      learned.people = extras.people;
+      return extras;
+    });
+    const delivery = await deliver(
+      settings,
+      ctx,
+      images,
+      deps,
+      { streak: streakOf(previous, status) },
+      late,
+    );
     report(settings, delivery);
     const failures = failureLines(delivery.failures);
     const error = failures.join('\n') || undefined;
     writeOutputs(core, delivery, settings.failOnError ? undefined : error);
+    writeNotifyOutputs(core, delivery, previous);
     await summary(settings, summaryMarkdown(delivery.notice, delivery, false, error));
     if (failures.length > 0) deliveryFailed(settings.failOnError, failures);
   } finally {
+    github.dispose();
     deps.dispose();
   }
+}
+
+/** What the card learns while the token is on its way: what failed, and who to mention. */
+async function lateExtras(
+  settings: Settings,
+  ctx: RunContext,
+  deps: DeliveryDeps,
+  github: GitHubReads,
+): Promise<NoticeExtras> {
+  const [whatFailed, people] = await Promise.all([
+    github.whatFailed,
+    findPeople(settings, ctx, deps.client, github, core.info),
+  ]);
+  return { whatFailed, people };
 }
 
 /**
@@ -109,18 +161,27 @@ async function runPost(settings: Settings): Promise<void> {
     maxRateLimitWaitMs: 3000,
     deadline: Date.now() + POST_STEP_BUDGET_MS,
   });
+  const ctx = await loadRunContext();
+  const jobStatus = core.getInput(Input.JobStatus, { trimWhitespace: true });
+  const github = startGitHubReads(settings, ctx, {
+    status: parseStatus(jobStatus) ?? 'info',
+    isPost: true,
+    log: core.info,
+  });
   try {
     const outcome = await finish(
       settings,
-      await loadRunContext(),
+      ctx,
       JSON.parse(saved) as FinishState,
-      core.getInput(Input.JobStatus, { trimWhitespace: true }),
+      jobStatus,
       deps,
+      github.whatFailed.then((whatFailed) => ({ whatFailed })),
     );
     for (const line of outcome.done) core.info(line);
     if (outcome.failures.length > 0)
       deliveryFailed(settings.failOnError, failureLines(outcome.failures));
   } finally {
+    github.dispose();
     deps.dispose();
   }
 }

@@ -5,6 +5,7 @@ import type { MessageContent } from './render/content.js';
 import type { Notice } from './render/model.js';
 import { scaleBudget } from './render/model.js';
 import { renderText } from './render/text.js';
+import type { Status } from './status.js';
 
 export interface OutputSink {
   setOutput(name: string, value: string): void;
@@ -40,6 +41,17 @@ export function writeOutputs(
     delivery.contents.length > 0 ? contentOutput(delivery.contents) : '',
   );
   sink.setOutput(Output.Error, error ?? '');
+}
+
+/** Whether anything reached a chat, and the previous result notify-on compared with. */
+export function writeNotifyOutputs(
+  sink: OutputSink,
+  delivery: Delivery,
+  previous: Status | undefined,
+): void {
+  const notified = delivery.sent.length > 0 || delivery.updated.length > 0;
+  sink.setOutput(Output.Notified, String(notified));
+  sink.setOutput(Output.PreviousStatus, previous ?? '');
 }
 
 /** Markdown for the job summary. Only our own rendering of the notice goes in: no secrets. */

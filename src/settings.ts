@@ -21,6 +21,9 @@ export type FeishuPerson = Exclude<MentionTarget, { kind: 'all' | 'author' | 'ac
 /** What the `type` input asks for; render/ turns it into Feishu's msg_type. */
 export type NoticeType = 'card' | 'text' | 'post' | 'image' | 'template';
 
+/** When a notice is sent: every time, on anything but success (and the recovery), or on a change. */
+export type NotifyOn = 'always' | 'failure' | 'change';
+
 /** When a card finished or updated in place also gets a thread reply (which notifies). */
 export type FinishReply = 'failure' | 'always' | 'never';
 
@@ -94,6 +97,11 @@ export interface Settings {
   finishReply: FinishReply;
   /** Buzz the mentioned people on the thread reply (urgent: app). */
   urgent: boolean;
+  /** Reads the run's jobs and annotations for the "what failed" section; masked. */
+  githubToken?: string;
+  /** This job's ID (its check run ID), when the runner gives it. */
+  jobId?: string;
+  notifyOn: NotifyOn;
   failOnError: boolean;
   retries: number;
   timeoutMs: number;

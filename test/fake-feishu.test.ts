@@ -872,3 +872,37 @@ describe('faults and plumbing', () => {
     expect(Date.now() - t1).toBeLessThan(35);
   });
 });
+
+describe('contact: e-mails to open_ids (batch_get_id)', () => {
+  const PATH = '/contact/v3/users/batch_get_id?user_id_type=open_id';
+
+  it('answers one entry per e-mail, with user_id (the open_id) only for people of the tenant', async () => {
+    const f = await start({ users: [{ open_id: 'ou_mona', email: 'mona@acme.dev' }] });
+    const token = await tokenFor(f);
+    const a = await send(f, 'POST', PATH, {
+      token,
+      body: { emails: ['Mona@acme.dev', 'stranger@else.dev'] },
+    });
+    expect(a.json.code).toBe(0);
+    expect(data(a).user_list).toEqual([
+      { email: 'Mona@acme.dev', user_id: 'ou_mona' },
+      { email: 'stranger@else.dev' },
+    ]);
+  });
+
+  it('needs a token and the scope, and takes at most 50 e-mails', async () => {
+    const denied = await start({ missingScopes: ['contact:user.id:readonly'] });
+    expect((await send(denied, 'POST', PATH, { body: { emails: [] } })).json.code).toBe(99991661);
+    const refused = await send(denied, 'POST', PATH, {
+      token: await tokenFor(denied),
+      body: { emails: ['a@b.dev'] },
+    });
+    expect([refused.status, refused.json.code]).toEqual([400, 99991672]);
+    const f = await start();
+    const tooMany = await send(f, 'POST', PATH, {
+      token: await tokenFor(f),
+      body: { emails: Array.from({ length: 51 }, (_, i) => `u${i}@b.dev`) },
+    });
+    expect(tooMany.json.code).toBe(99992402);
+  });
+});

@@ -205,6 +205,31 @@ export class FeishuClient {
     return String((body.data as Json | undefined)?.image_key ?? '');
   }
 
+  /**
+   * The open_ids of people of this tenant by e-mail (scope contact:user.id:readonly). An
+   * address the tenant does not know comes back without an ID and is left out of the map.
+   */
+  async openIdsByEmail(emails: string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (let i = 0; i < emails.length; i += EMAILS_PER_LOOKUP) {
+      const batch = emails.slice(i, i + EMAILS_PER_LOOKUP);
+      const body = await this.api(
+        'look up people by e-mail',
+        'POST',
+        '/contact/v3/users/batch_get_id?user_id_type=open_id',
+        { json: { emails: batch } },
+      );
+      const list = ((body.data ?? {}) as { user_list?: Json[] }).user_list ?? [];
+      for (const user of list) {
+        // With user_id_type=open_id the `user_id` field holds the open_id.
+        const email = String(user.email ?? '').toLowerCase();
+        const openId = String(user.user_id ?? '');
+        if (email && openId) found.set(email, openId);
+      }
+    }
+    return found;
+  }
+
   /** Every chat the bot is in, following page_token (100 a page). */
   async listChats(): Promise<Chat[]> {
     const chats: Chat[] = [];
@@ -251,6 +276,9 @@ export class FeishuClient {
     } while (pageToken);
   }
 }
+
+/** batch_get_id takes at most 50 e-mails a request. */
+const EMAILS_PER_LOOKUP = 50;
 
 /** Chats (100 a page) or history (50 a page) beyond this many pages are not read. */
 const MAX_PAGES = 200;

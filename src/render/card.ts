@@ -67,7 +67,7 @@ export function renderCard(notice: Notice, budget: Budget): Record<string, unkno
       text_tag_list: [
         {
           tag: 'text_tag',
-          text: { tag: 'plain_text', content: look.label },
+          text: { tag: 'plain_text', content: notice.label ?? look.label },
           color: TAG_COLOR[look.color] ?? look.color,
         },
       ],

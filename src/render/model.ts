@@ -46,6 +46,8 @@ export interface NoticeImage {
 
 export interface Notice {
   status: Status;
+  /** The status tag's words when they say more than the status ("Fixed"). */
+  label?: string;
   /** Plain text with the status icon. */
   title: string;
   /** Plain text: the status label and the repository. */

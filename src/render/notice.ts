@@ -1,8 +1,11 @@
 /** Settings + run context (+ what delivery learned, e.g. image keys) -> a Notice. Pure. */
 import type { RunContext } from '../context.js';
+import type { FailureReport } from '../github/jobs.js';
+import type { Streak } from '../notify-on.js';
 import type { FeishuPerson, MentionTarget, NeededJob, Settings } from '../settings.js';
 import { parseStatus, STATUS_LOOK, type Status } from '../status.js';
 import { eventFacts } from './events.js';
+import { whatFailedList } from './failures.js';
 import {
   footerElementId,
   footerText,
@@ -19,7 +22,19 @@ export interface NoticeExtras {
   status?: Status;
   /** How long the job ran since the first notice, shown when finishing it. */
   durationMs?: number;
+  /** What failed, read from GitHub: shown first among the lists. */
+  whatFailed?: FailureReport;
+  /** A recovery or a repeated failure, against the key's previous notice. */
+  streak?: Streak;
+  /** Feishu accounts found for GitHub logins (by e-mail); the user map wins over them. */
+  people?: Record<string, FeishuPerson>;
 }
+
+/** How a streak changes the default title's phrase and the status tag. */
+const STREAK_LOOK: Record<Streak, { phrase: string; label: string }> = {
+  fixed: { phrase: 'fixed', label: 'Fixed' },
+  'still-failing': { phrase: 'still failing', label: 'Still failing' },
+};
 
 export function buildNotice(
   settings: Settings,
@@ -27,7 +42,7 @@ export function buildNotice(
   extras: NoticeExtras = {},
 ): Notice {
   const status = extras.status ?? settings.status ?? statusFromNeeds(settings.needs);
-  const look = STATUS_LOOK[status];
+  const look = { ...STATUS_LOOK[status], ...(extras.streak ? STREAK_LOOK[extras.streak] : {}) };
   const event = eventFacts(ctx);
   const workflow = ctx.workflow || 'Workflow';
   const title = settings.title
@@ -52,11 +67,14 @@ export function buildNotice(
   }
 
   const lists: NoticeList[] = [];
+  if (extras.whatFailed && extras.whatFailed.jobs.length > 0)
+    lists.push(whatFailedList(extras.whatFailed));
   if (settings.needs.length > 0) lists.push(jobsList(settings.needs));
   lists.push(...event.lists);
 
   return {
     status,
+    ...(extras.streak ? { label: look.label } : {}),
     title,
     subtitle,
     message: settings.message,
@@ -65,7 +83,7 @@ export function buildNotice(
     images: extras.images ?? [],
     mentions: resolveMentions(
       settings.mentions,
-      settings.userMap,
+      { ...extras.people, ...settings.userMap },
       event.authorLogin ?? ctx.actor,
       ctx.actor,
     ),

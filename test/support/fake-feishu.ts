@@ -209,6 +209,7 @@ const SCOPES = {
   /** Sending to receive_id_type=user_id (Feishu's send-message doc). */
   userId: ['contact:user.employee_id:readonly'],
   urgent: ['im:message.urgent'],
+  contactIds: ['contact:user.id:readonly'],
 } as const;
 
 /**
@@ -1348,6 +1349,44 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
     });
   }
 
+  /**
+   * E-mails (and mobiles) to IDs. Answer shape from feishu-api-notes.md and public callers of
+   * the endpoint: `data.user_list[{email, user_id}]`, one entry per e-mail asked, `user_id`
+   * absent when the tenant does not know the address; with user_id_type=open_id `user_id`
+   * holds the open_id. At most 50 of each per request (more: field validation failed).
+   * Guess: e-mails are matched case-insensitively, and the answer echoes the address as asked.
+   */
+  function handleBatchGetId(ctx: Ctx): Reply {
+    const denied = checkScopes(SCOPES.contactIds);
+    if (denied) return denied;
+    const idType = ctx.query.user_id_type ?? 'open_id';
+    if (!['open_id', 'union_id', 'user_id'].includes(idType))
+      return validationFailed('user_id_type');
+    const body = ctx.json.ok && isRecord(ctx.json.value) ? ctx.json.value : undefined;
+    if (!body) return validationFailed('body');
+    const emails = body.emails ?? [];
+    const mobiles = body.mobiles ?? [];
+    if (!Array.isArray(emails) || !emails.every((e) => typeof e === 'string'))
+      return validationFailed('emails');
+    if (!Array.isArray(mobiles)) return validationFailed('mobiles');
+    if (emails.length > 50) return validationFailed('emails');
+    if (mobiles.length > 50) return validationFailed('mobiles');
+    const idOf = (user: FakeUser | undefined): string | undefined =>
+      user === undefined
+        ? undefined
+        : idType === 'open_id'
+          ? user.open_id
+          : idType === 'union_id'
+            ? user.union_id
+            : user.user_id;
+    return ok({
+      user_list: (emails as string[]).map((email) => {
+        const id = idOf(findUser('email', email));
+        return id ? { email, user_id: id } : { email };
+      }),
+    });
+  }
+
   function webhookFail(code: number, msg: string): Reply {
     const r = fail(200, code, msg);
     if (isRecord(r.body)) r.body.data = {};
@@ -1475,6 +1514,8 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
       handler = () => handleDelete(ctx, id);
     } else if (p === '/im/v1/images' && method === 'POST') handler = () => handleImage(ctx);
     else if (p === '/im/v1/chats' && method === 'GET') handler = () => handleChats(ctx);
+    else if (p === '/contact/v3/users/batch_get_id' && method === 'POST')
+      handler = () => handleBatchGetId(ctx);
     if (!handler) return notFound();
     return checkAuth(ctx) ?? handler();
   }

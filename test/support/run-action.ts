@@ -55,7 +55,16 @@ export interface RunResult {
   durationMs: number;
 }
 
-/** Default GitHub context: a push to acme/shop main. */
+/** What `${{ github.token }}` gives in the harness: shaped like an installation token. */
+export const RUNNER_GITHUB_TOKEN = 'ghs_HarnessJobToken0123456789abcdefABCD';
+/** What `${{ job.check_run_id }}` gives in the harness: this job's ID. */
+export const RUNNER_JOB_ID = '31415926535';
+
+/**
+ * Default GitHub context: a push to acme/shop main. GITHUB_API_URL points at a closed loopback
+ * port, so a run that reads GitHub (every failed card with the default token) fails fast and
+ * offline unless a test points it at the fake GitHub.
+ */
 export function githubEnv(
   eventName: string,
   eventPath: string,
@@ -68,7 +77,7 @@ export function githubEnv(
     GITHUB_REPOSITORY: 'acme/shop',
     GITHUB_REPOSITORY_OWNER: 'acme',
     GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_API_URL: 'https://api.github.com',
+    GITHUB_API_URL: 'http://127.0.0.1:9',
     GITHUB_REF: 'refs/heads/main',
     GITHUB_REF_NAME: 'main',
     GITHUB_REF_TYPE: 'branch',
@@ -92,6 +101,9 @@ export function githubEnv(
  */
 const EXPRESSION_DEFAULTS: Record<string, string> = {
   '${{ job.status }}': 'success',
+  // The runner's job token is always there; the harness's is a look-alike (masked like one).
+  '${{ github.token }}': RUNNER_GITHUB_TOKEN,
+  '${{ job.check_run_id }}': RUNNER_JOB_ID,
 };
 
 /** Every input's action.yml default as the runner passes it (INPUT_<NAME>, even when empty). */

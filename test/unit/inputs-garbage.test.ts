@@ -97,6 +97,14 @@ const GARBAGE: Record<string, (string | Omit<Case, 'input'>)[]> = {
   finish: ['yes', '1', 'maybe'],
   'finish-reply': ['sometimes', 'true', 'failure,always'],
   urgent: ['phone', 'sms', 'true', 'yes'],
+  'notify-on': [
+    'sometimes',
+    'changes',
+    '{"on": "change"}',
+    { value: 'change', names: 'key' },
+    { value: 'failure', with: { key: 'nightly', to: 'ou_someone' }, names: 'notify-on' },
+  ],
+  'job-id': ['abc', '-1', '12.5', '1e9', huge(100, '9')],
   'fail-on-error': ['yes', '1', '-1'],
   retries: ['three', '3.5', '-1', '1e3', '0x10', '11', '99999999999999999999', 'Infinity'],
   timeout: ['0', '-5', 'NaN', 'Infinity', '1e2', '301', '0.0001', '10s'],
@@ -156,7 +164,16 @@ describe('readSettings: garbage in every input', () => {
     // title and message are any text; template-version any name; job-status is set by the
     // runner (an unknown status there reads as info); images are checked against the disk
     // (through the action below).
-    const free = ['title', 'message', 'template-version', 'job-status', 'images', 'webhook-secret'];
+    // github-token is any token (GitHub's formats change; a bad one is GitHub's 401, logged).
+    const free = [
+      'title',
+      'message',
+      'template-version',
+      'job-status',
+      'images',
+      'webhook-secret',
+      'github-token',
+    ];
     for (const input of declared) {
       if (input && !free.includes(input)) expect(Object.keys(GARBAGE), input).toContain(input);
     }

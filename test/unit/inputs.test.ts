@@ -70,19 +70,22 @@ async function expectInvalid(
   return error;
 }
 
+const GITHUB_TOKEN = 'ghs_UnitTestToken0123456789abcdefABCDEF';
+
 describe('secrets', () => {
   const all = {
     ...APP,
     webhook: HOOK_URL,
     'webhook-secret': HOOK_SECRET,
+    'github-token': GITHUB_TOKEN,
     to: 'oc_chat1',
   };
 
-  it('passes the app secret, webhook URL, its token and the webhook secret to setSecret', async () => {
+  it('passes the app secret, webhook URL, its token, the webhook secret and the GitHub token to setSecret', async () => {
     const src = source(all);
     await readSettings(src);
     expect(src.secrets).toEqual(
-      expect.arrayContaining([APP_SECRET, HOOK_URL, HOOK_SECRET, HOOK_TOKEN]),
+      expect.arrayContaining([APP_SECRET, HOOK_URL, HOOK_SECRET, HOOK_TOKEN, GITHUB_TOKEN]),
     );
   });
 
@@ -90,7 +93,13 @@ describe('secrets', () => {
     const src = source(all);
     await readSettings(src);
     const lastMask = src.events.lastIndexOf('mask');
-    const secretInputs = ['get:app-secret', 'get:webhook', 'get:webhook-secret', 'get:app-id'];
+    const secretInputs = [
+      'get:app-secret',
+      'get:webhook',
+      'get:webhook-secret',
+      'get:github-token',
+      'get:app-id',
+    ];
     const readsBefore = src.events.slice(0, lastMask).filter((e) => e.startsWith('get:'));
     expect(readsBefore.every((e) => secretInputs.includes(e))).toBe(true);
   });

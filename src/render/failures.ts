@@ -1,0 +1,45 @@
+/**
+ * The "what failed" section: each failed job (linked to its log), its failed steps (each linked
+ * to the step's first log line) and its first failure annotations. Every name and message in
+ * it is untrusted text from the run: it goes into Spans as literal text, escaped by each
+ * renderer; only URLs checked by safeUrl become links. Pure.
+ */
+import type { FailureReport } from '../github/jobs.js';
+import { parseStatus, STATUS_LOOK } from '../status.js';
+import { safeUrl } from './escape.js';
+import type { NoticeList, NoticeListItem, Span } from './model.js';
+
+export const WHAT_FAILED_TITLE = 'What failed';
+
+export function whatFailedList(report: FailureReport): NoticeList {
+  const items: NoticeListItem[] = [];
+  for (const job of report.jobs) {
+    const status = parseStatus(job.conclusion);
+    const spans: Span[] = [
+      { text: `${status ? STATUS_LOOK[status].icon : '❌'} ` },
+      link(job.name, job.url),
+    ];
+    job.steps.forEach((step, i) => {
+      spans.push({ text: i === 0 ? ' — failed at ' : ', ' });
+      spans.push(link(step.number ? `step ${step.number}: ${step.name}` : step.name, step.url));
+    });
+    items.push({ spans });
+    for (const annotation of job.annotations) {
+      items.push({
+        spans: [
+          { text: '↳ ' },
+          ...(annotation.location ? [{ text: `${annotation.location}: ` }] : []),
+          { text: annotation.message },
+        ],
+      });
+    }
+  }
+  const hidden = report.total - report.jobs.length;
+  if (hidden > 0) items.push({ spans: [{ text: `and ${hidden} more failed jobs` }] });
+  return { title: WHAT_FAILED_TITLE, items, total: items.length };
+}
+
+function link(text: string, url: string | undefined): Span {
+  const href = safeUrl(url);
+  return href ? { text, href } : { text };
+}

@@ -199,8 +199,10 @@ describe('what failed, on the card', () => {
     expect(g.requests).toHaveLength(0); // in progress: nothing failed yet, GitHub is not asked
     const post = await run({ inputs: { ...inputs, 'job-status': 'failure' }, state: main.state });
     expect(post.code, post.stdout).toBe(0);
-    const [message] = f.messages(CHAT);
-    expect(f.messages(CHAT)).toHaveLength(1);
+    // The card, finished in place, and the failure reply in its thread (which notifies).
+    const [message, reply] = f.messages(CHAT);
+    expect(f.messages(CHAT)).toHaveLength(2);
+    expect(reply?.parent_id).toBe(message?.message_id);
     const markdown = markdownOf(message?.content);
     const jobUrl = `https://github.com/acme/shop/actions/runs/${RUN_ID}/job/${RUNNER_JOB_ID}`;
     expect(cardOf(message?.content).header.title.content).toBe('❌ Deploy failed · acme/shop');

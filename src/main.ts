@@ -139,12 +139,14 @@ async function lateExtras(
 
 /**
  * The one place a run without any credentials ends: a fork's pull request or a Dependabot run,
- * which get empty secrets. Nothing is sent and no message ID set; a warning, or a failure when
+ * which get empty secrets. Nothing is sent, no message ID set, `notified` is false; a warning, or a failure when
  * the workflow asked for one.
  */
 function skipWithoutCredentials(settings: Settings): void {
   const reason = NO_CREDENTIALS;
-  writeOutputs(core, undelivered([]), settings.failOnError ? undefined : reason);
+  const nothing = undelivered([]);
+  writeOutputs(core, nothing, settings.failOnError ? undefined : reason);
+  writeNotifyOutputs(core, nothing, undefined);
   deliveryFailed(settings.failOnError, [reason]);
 }
 

@@ -332,6 +332,7 @@ describe('forks and Dependabot (no secrets)', () => {
     expect(warned).toHaveLength(1);
     expect(warned[0]).toContain('secrets are not passed to workflows from forks or Dependabot');
     expect(run.outputs['message-id']).toBe('');
+    expect(run.outputs.notified).toBe('false');
     expect(fake.requests).toHaveLength(0);
   });
 

@@ -28,6 +28,8 @@ export const Input = {
   RecallKey: 'recall-key',
   RecallWithin: 'recall-within',
   Needs: 'needs',
+  RunCard: 'run-card',
+  Row: 'row',
   Finish: 'finish',
   JobStatus: 'job-status',
   FinishReply: 'finish-reply',
@@ -53,6 +55,7 @@ export const Output = {
   Error: 'error',
   Notified: 'notified',
   PreviousStatus: 'previous-status',
+  CardId: 'card-id',
 } as const;
 
 /** The recall step (recall/action.yml) passes its inputs under the action's names: these. */
@@ -69,6 +72,8 @@ export const RECALL_STEP_ENV = 'FEISHU_NOTIFY_RECALL_STEP';
 export const State = {
   IsPost: 'isPost',
   Finish: 'finish',
+  /** The run-card row this job's main step added, for its post step to finish. */
+  RunCardRow: 'runCardRow',
 } as const;
 
 export const Domains: Record<string, string> = {

@@ -5,6 +5,7 @@
  */
 import { Domains, Input } from './constants.js';
 import { InputError } from './errors.js';
+import { parseHandle } from './feishu/cardkit.js';
 import { footerSlotOf } from './render/content.js';
 import type {
   Fact,
@@ -16,6 +17,7 @@ import type {
   NoticeType,
   NotifyOn,
   Recipient,
+  RunCardMode,
   Settings,
 } from './settings.js';
 import { sends } from './settings.js';
@@ -149,6 +151,8 @@ export async function readSettings(source: InputSource): Promise<Settings> {
       get(Input.RecallWithin) || DEFAULT_RECALL_WITHIN,
     ),
     needs: await readNeeds(needsText),
+    runCard: readRunCard(get(Input.RunCard), needsText !== ''),
+    row: optionalRow(get(Input.Row)),
     finish: get(Input.Finish) ? bool(Input.Finish, get(Input.Finish), false) : undefined,
     finishReply: oneOf(Input.FinishReply, get(Input.FinishReply) || 'failure', FINISH_REPLIES),
     urgent: oneOf(Input.Urgent, get(Input.Urgent) || 'off', ['off', 'app']) === 'app',
@@ -347,6 +351,76 @@ function parseButton(line: string): LinkButton {
   return { label, url };
 }
 
+function readRunCard(raw: string, withNeeds: boolean): RunCardMode | undefined {
+  if (!raw) return undefined;
+  if (raw.toLowerCase() === 'start') return { kind: 'start' };
+  const handle = parseHandle(raw);
+  if (!handle) {
+    throw InputError.invalid(
+      Input.RunCard,
+      raw,
+      'expected start, or the card-id output of the job that started the card (passed through `needs`)',
+    );
+  }
+  return { kind: withNeeds ? 'finish' : 'row', handle };
+}
+
+const MAX_ROW_LABEL = 100;
+
+function optionalRow(raw: string): string | undefined {
+  if (!raw) return undefined;
+  if (Array.from(raw).length > MAX_ROW_LABEL) {
+    throw InputError.invalid(Input.Row, raw, `a row label has at most ${MAX_ROW_LABEL} characters`);
+  }
+  return raw;
+}
+
+/** A run card is kept by the app bot in one chat; what cannot go with it says so. */
+function checkRunCard(s: Settings): void {
+  const mode = s.runCard;
+  if (!mode) {
+    if (s.row) throw new InputError(Input.Row, 'labels a row of a run card: it needs `run-card`');
+    return;
+  }
+  if (s.webhook) {
+    throw new InputError(
+      Input.RunCard,
+      'needs app credentials (app-id and app-secret) and no `webhook`: a custom bot (webhook) cannot update a card, so it cannot keep a live run card',
+    );
+  }
+  const unused: [string, boolean][] = [
+    [Input.Update, s.update !== undefined],
+    [Input.ReplyTo, s.replyTo !== undefined],
+    [Input.Recall, s.recall.length > 0],
+    [Input.RecallKey, s.recallKey !== undefined],
+    [Input.Key, s.key !== undefined],
+    [Input.Images, s.images.length > 0],
+    [Input.Content, s.content !== undefined],
+    [Input.TemplateId, s.template !== undefined],
+    [Input.Type, s.type !== 'card'],
+  ];
+  for (const [input, given] of unused) {
+    if (given) throw new InputError(input, 'cannot be combined with `run-card`');
+  }
+  if (mode.kind === 'start') {
+    const [first, ...rest] = s.recipients;
+    if (first?.kind !== 'id' || rest.length > 0) {
+      throw new InputError(
+        Input.To,
+        'takes exactly one chat ID (oc_…), open_id, union_id, email or user_id:<id> with run-card: start (a card entity is sent once)',
+      );
+    }
+    if (s.needs.length > 0) {
+      throw new InputError(
+        Input.Needs,
+        'finishes a run card: give run-card the card-id output of the start job, not start',
+      );
+    }
+  } else if (s.recipients.length > 0) {
+    throw new InputError(Input.To, "is the start job's: a later job writes to the card it started");
+  }
+}
+
 function checkCombination(s: Settings): void {
   // What to send: checked whatever the credentials.
   if (s.replace && !s.key)
@@ -372,8 +446,9 @@ function checkCombination(s: Settings): void {
   // No credentials at all is how a fork's pull request or a Dependabot run looks (their secrets
   // are empty): not an input error but a skip, which main reports. Where-to is moot then.
   if (s.noCredentials) return;
+  checkRunCard(s);
   // A preview needs no recipient.
-  if (!s.dryRun && !sends(s) && !s.update && s.recall.length === 0 && !s.recallKey) {
+  if (!s.dryRun && !sends(s) && !s.update && s.recall.length === 0 && !s.recallKey && !s.runCard) {
     throw new InputError(
       Input.To,
       'is required: give `to` (or `webhook`) to send, or `update`, `recall` or `recall-key`',

@@ -8,6 +8,7 @@ import { Input, Output, RECALL_STEP_ENV, RECALL_STEP_INPUTS, State } from './con
 import { loadRunContext, type RunContext } from './context.js';
 import { type Delivery, type DeliveryDeps, deliver, undelivered } from './deliver.js';
 import { describeError, InputError, renamed } from './errors.js';
+import { CardKit } from './feishu/cardkit.js';
 import { createFeishu, type RequestLimits } from './feishu/index.js';
 import { type FinishState, finish, finishState, shouldFinish } from './finish.js';
 import { type GitHubReads, startGitHubReads } from './github/reads.js';
@@ -19,6 +20,7 @@ import { findPeople } from './people.js';
 import { readPreviousStatus } from './previous.js';
 import { renderContents } from './render/content.js';
 import { buildNotice, type NoticeExtras, statusFromNeeds } from './render/notice.js';
+import { type RunCardDeps, runCardMain, runCardPost, runCardPreview } from './run-card.js';
 import type { Settings } from './settings.js';
 import { parseStatus } from './status.js';
 
@@ -26,7 +28,7 @@ export async function run(): Promise<void> {
   const isPost = core.getState(State.IsPost) === 'true';
   if (!isPost) core.saveState(State.IsPost, 'true');
   // A post step with nothing to finish does nothing at all: not even re-read the inputs.
-  if (isPost && !core.getState(State.Finish)) return;
+  if (isPost && !core.getState(State.Finish) && !core.getState(State.RunCardRow)) return;
   let failOnError = false;
   try {
     const settings = await readSettings({
@@ -55,6 +57,19 @@ export async function run(): Promise<void> {
 async function runMain(settings: Settings): Promise<void> {
   if (settings.noCredentials) return skipWithoutCredentials(settings);
   const ctx = await loadRunContext();
+  if (settings.runCard) {
+    if (settings.dryRun) {
+      const preview = JSON.stringify(runCardPreview(settings, ctx));
+      core.setOutput(Output.Content, preview);
+      core.info(`Dry run: nothing written. The run card would get:\n${preview}`);
+    } else
+      await withRunCard(
+        settings,
+        { retries: settings.retries, timeoutMs: settings.timeoutMs },
+        (deps) => runCardMain(settings, ctx, deps),
+      );
+    return;
+  }
   // Every file is checked before any request: a bad image never leaves half a notice.
   const images = await findImages(settings.images, process.env.GITHUB_WORKSPACE || process.cwd());
 
@@ -154,17 +169,23 @@ const NO_CREDENTIALS =
   'No credentials: secrets are not passed to workflows from forks or Dependabot; nothing sent. (Give app-id and app-secret, or webhook.)';
 
 async function runPost(settings: Settings): Promise<void> {
-  const saved = core.getState(State.Finish);
-  if (!saved || settings.dryRun) return;
   // Cancelled jobs give the post step seconds: fewer, shorter tries, and one deadline for all.
-  const deps = connect(settings, {
+  const limits: RequestLimits = {
     retries: Math.min(settings.retries, 2),
     timeoutMs: Math.min(settings.timeoutMs, 5000),
     maxRateLimitWaitMs: 3000,
     deadline: Date.now() + POST_STEP_BUDGET_MS,
-  });
-  const ctx = await loadRunContext();
+  };
   const jobStatus = core.getInput(Input.JobStatus, { trimWhitespace: true });
+  const row = core.getState(State.RunCardRow);
+  if (row && !settings.dryRun) {
+    await withRunCard(settings, limits, (deps) => runCardPost(row, jobStatus, deps));
+    return;
+  }
+  const saved = core.getState(State.Finish);
+  if (!saved || settings.dryRun) return;
+  const deps = connect(settings, limits);
+  const ctx = await loadRunContext();
   const github = startGitHubReads(settings, ctx, {
     status: parseStatus(jobStatus) ?? 'info',
     isPost: true,
@@ -223,9 +244,40 @@ function connect(settings: Settings, limits: RequestLimits): DeliveryDeps & { di
   };
 }
 
+/** The run card's writes, with the client and the step's limits (see run-card.ts). */
+async function withRunCard(
+  settings: Settings,
+  limits: RequestLimits,
+  work: (deps: RunCardDeps) => Promise<void>,
+): Promise<void> {
+  const deps = connect(settings, limits);
+  try {
+    const client = deps.client;
+    if (!client) throw new Error('run-card needs app credentials');
+    const kit = new CardKit(client, { deadline: limits.deadline, debug: (m) => core.debug(m) });
+    try {
+      await work({
+        kit,
+        client,
+        now: Date.now,
+        info: (m) => core.info(m),
+        warning: (m) => core.warning(m),
+        setOutput: (name, value) => core.setOutput(name, value),
+        saveState: (name, value) => core.saveState(name, value),
+      });
+    } finally {
+      const { tries, conflicts, throttled } = kit.stats;
+      core.debug(`Card writes: ${tries} tries, ${conflicts} lost races, ${throttled} throttled.`);
+    }
+  } finally {
+    deps.dispose();
+  }
+}
+
 /** Whether this run talks to the app API at all (a webhook-only send does not). */
 function usesApp(settings: Settings): boolean {
   return (
+    settings.runCard !== undefined ||
     settings.recipients.length > 0 ||
     settings.images.length > 0 ||
     settings.update !== undefined ||

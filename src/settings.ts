@@ -1,3 +1,4 @@
+import type { CardHandle } from './feishu/cardkit.js';
 import type { ReceiveIdType } from './feishu/client.js';
 import type { Status } from './status.js';
 
@@ -58,6 +59,12 @@ export interface TemplateSettings {
   variables: Record<string, unknown>;
 }
 
+/**
+ * The run card (`run-card`): `start` posts it; a handle adds this job's row (and the post step
+ * finishes it), or, with `needs`, finishes the whole card.
+ */
+export type RunCardMode = { kind: 'start' } | { kind: 'row' | 'finish'; handle: CardHandle };
+
 /** Everything the action was asked to do, read and validated once (see inputs.ts). */
 export interface Settings {
   app?: AppCredentials;
@@ -92,6 +99,9 @@ export interface Settings {
   recallKey?: string;
   recallWithinSeconds: number;
   needs: NeededJob[];
+  runCard?: RunCardMode;
+  /** The label of this job's row on the run card; undefined: the job's name. */
+  row?: string;
   /** true / false when given; undefined = finish in the post step when the card is in progress. */
   finish?: boolean;
   finishReply: FinishReply;

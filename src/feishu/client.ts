@@ -83,7 +83,11 @@ export class FeishuClient {
     return token;
   }
 
-  private async api(
+  /**
+   * One authorised call under `/open-apis`. A JSON body given as a function is built afresh
+   * for every attempt (a card write's `sequence` must grow from one attempt to the next).
+   */
+  async api(
     operation: string,
     method: HttpRequest['method'],
     path: string,
@@ -101,7 +105,7 @@ export class FeishuClient {
       };
       if (body && 'json' in body) {
         headers['Content-Type'] = 'application/json; charset=utf-8';
-        request.body = JSON.stringify(body.json);
+        request.body = JSON.stringify(typeof body.json === 'function' ? body.json() : body.json);
       } else if (body) {
         headers['Content-Type'] = body.multipart.contentType;
         headers['Content-Length'] = String(body.multipart.length);

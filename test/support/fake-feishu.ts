@@ -13,6 +13,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type FakeCardkit, mountCardkit } from './fake-cardkit.js';
 
 export interface FakeChat {
   chat_id: string;
@@ -149,6 +150,8 @@ export interface FakeFeishu {
   advance(ms: number): void;
   /** The chat a message to this recipient lands in (p2p chat `oc_p2p_<open_id>` for users). */
   chatIdFor(receiveIdType: string, receiveId: string): string | undefined;
+  /** Card entities (CardKit v1): see fake-cardkit.ts. */
+  cardkit: FakeCardkit;
   /** Stops the server; also destroys hung and keep-alive sockets. */
   close(): Promise<void>;
 }
@@ -533,6 +536,14 @@ export function flattenCardForHistory(content: string): string {
   return JSON.stringify({ title, elements: runs.map((text) => [{ tag: 'text', text }]) });
 }
 
+/** The view `card_msg_content_type` asks for (absent: the default), or undefined: not one. */
+function cardViewOf(raw: string | undefined): CardView | undefined {
+  const view = raw ?? 'default';
+  return view === 'default' || view === 'raw_card_content' || view === 'user_card_content'
+    ? view
+    : undefined;
+}
+
 /** The degraded stub history shows of a card JSON 2.0 when no card_msg_content_type is given. */
 function degradedCard(card: JsonRecord): string {
   const header = card.header;
@@ -794,11 +805,12 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
 
   /** `view` undefined: the answer to a send; otherwise history's view of a card. */
   function messageView(m: StoredMessage, cardView?: CardView): JsonRecord {
-    let content = m.content;
+    // A card entity's message shows the entity as it stands now.
+    let content = cardkit.contentOf(m.content) ?? m.content;
     if (cardView) {
       if (m.deleted) content = RECALLED_CONTENT;
-      else if (m.msg_type === 'interactive') content = cardInHistory(m.content, cardView);
-      else if (m.msg_type === 'post') content = postInHistory(m.content);
+      else if (m.msg_type === 'interactive') content = cardInHistory(content, cardView);
+      else if (m.msg_type === 'post') content = postInHistory(content);
     }
     const view: JsonRecord = {
       message_id: m.message_id,
@@ -906,6 +918,8 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
     );
   }
 
+  const cardkit = mountCardkit({ appId, ok, fail, validationFailed, checkScopes });
+
   // ---- handlers
 
   function handleToken(ctx: Ctx): Reply {
@@ -990,6 +1004,7 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
         }
         return undefined;
       case 'interactive': {
+        if (value.type === 'card') return cardkit.checkSend(value);
         const bad = checkCard(value, images);
         return bad ? fail(400, bad.code, bad.msg) : undefined;
       }
@@ -1054,6 +1069,8 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
     if (fields.parent_id !== undefined) m.parent_id = fields.parent_id;
     if (fields.reply_in_thread) m.reply_in_thread = true;
     store(m);
+    const sentCard = parseJson(m.content);
+    if (sentCard.ok && isRecord(sentCard.value)) cardkit.sent(sentCard.value, m.message_id);
     const sends = chatSends.get(m.chat_id) ?? [];
     sends.push(ctx.now);
     chatSends.set(m.chat_id, sends);
@@ -1315,9 +1332,8 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
     if (sort !== 'ByCreateTimeAsc' && sort !== 'ByCreateTimeDesc') {
       return validationFailed('sort_type');
     }
-    const view = q.card_msg_content_type ?? 'default';
-    if (view !== 'default' && view !== 'raw_card_content' && view !== 'user_card_content')
-      return validationFailed('card_msg_content_type');
+    const view = cardViewOf(q.card_msg_content_type);
+    if (!view) return validationFailed('card_msg_content_type');
     const size = pageSize(q.page_size, HISTORY_PAGE_MAX);
     if (typeof size !== 'number') return size;
     let offset = 0;
@@ -1385,6 +1401,19 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
         return id ? { email, user_id: id } : { email };
       }),
     });
+  }
+
+  /** One message, as history shows it (card_msg_content_type honoured for cards). */
+  function handleGetMessage(ctx: Ctx, messageId: string): Reply {
+    const m = byId.get(messageId);
+    const chat = m ? chats.get(m.chat_id) : undefined;
+    const denied = checkScopes(chat?.p2p ? SCOPES.historyP2p : SCOPES.history);
+    if (denied) return denied;
+    if (!m || !chat) return fail(400, 230001, 'invalid message_id');
+    if (!chat.botIsMember) return fail(400, 230002, 'Bot/User can NOT be out of the chat.');
+    const view = cardViewOf(ctx.query.card_msg_content_type);
+    if (!view) return validationFailed('card_msg_content_type');
+    return ok({ items: [messageView(m, view)] });
   }
 
   function webhookFail(code: number, msg: string): Reply {
@@ -1516,6 +1545,10 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
     else if (p === '/im/v1/chats' && method === 'GET') handler = () => handleChats(ctx);
     else if (p === '/contact/v3/users/batch_get_id' && method === 'POST')
       handler = () => handleBatchGetId(ctx);
+    else if (msg?.[1] !== undefined && method === 'GET') {
+      const id = msg[1];
+      handler = () => handleGetMessage(ctx, id);
+    } else handler = cardkit.route(method, p, ctx.json.ok ? ctx.json.value : undefined, ctx.now);
     if (!handler) return notFound();
     return checkAuth(ctx) ?? handler();
   }
@@ -1783,6 +1816,7 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
     webhookMessages(token) {
       return [...(webhookStore.get(token) ?? [])];
     },
+    cardkit: cardkit.fake,
     chatIdFor(receiveIdType, receiveId) {
       if (receiveIdType === 'chat_id') return chats.has(receiveId) ? receiveId : undefined;
       const user = findUser(receiveIdType, receiveId);

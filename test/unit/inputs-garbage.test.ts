@@ -94,6 +94,8 @@ const GARBAGE: Record<string, (string | Omit<Case, 'input'>)[]> = {
     '{"build": null}',
     '{"build": "success"}',
   ],
+  'run-card': ['begin', 'om_123', '1:2:om_1', '{"card": 1}', '-1', huge(300)],
+  row: ['x', { value: huge(101), with: { 'run-card': '7355372766134157313:1764629000123:om_1' } }],
   finish: ['yes', '1', 'maybe'],
   'finish-reply': ['sometimes', 'true', 'failure,always'],
   urgent: ['phone', 'sms', 'true', 'yes'],

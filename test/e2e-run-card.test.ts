@@ -1,0 +1,290 @@
+/** Issue 16: one live card per workflow run, every job and matrix leg keeping its own row. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { rowElementId } from '../src/render/run-card.js';
+import { type FakeFeishu, type FakeOptions, startFakeFeishu } from './support/fake-feishu.js';
+import { type RunResult, runAction } from './support/run-action.js';
+
+let fake: FakeFeishu;
+async function useFake(options: FakeOptions = {}) {
+  await fake?.close();
+  fake = await startFakeFeishu(options);
+}
+beforeEach(() => useFake());
+afterEach(() => fake.close());
+
+const CHAT = 'oc_test_chat';
+const app = () => ({ 'app-id': 'cli_test_app', 'app-secret': 'test-secret', domain: fake.url });
+/** Many runners at once on a shared machine: give every step room. */
+const SLOW = { timeoutMs: 90_000 };
+
+function expectClean(run: RunResult) {
+  expect(run.code, run.stdout + run.stderr).toBe(0);
+  expect(run.stdout).not.toContain('::warning::');
+  expect(run.stdout).not.toContain('::error::');
+}
+
+async function startJob(): Promise<{ handle: string; messageId: string }> {
+  const run = await runAction({ inputs: { ...app(), to: CHAT, 'run-card': 'start' } });
+  expectClean(run);
+  const handle = run.outputs['card-id'] ?? '';
+  expect(handle).toMatch(/^\d+:\d+:om_/);
+  return { handle, messageId: run.outputs['message-id'] ?? '' };
+}
+
+/** A leg: its main step, and later its post step, sharing the job's RUNNER_TEMP as a runner does. */
+function leg(handle: string, label: string) {
+  const runnerTemp = mkdtempSync(join(tmpdir(), 'feishu-notify-leg-'));
+  const inputs = { ...app(), 'run-card': handle, row: label };
+  let main: RunResult | undefined;
+  return {
+    async main() {
+      main = await runAction({ inputs, runnerTemp, ...SLOW });
+      return main;
+    },
+    post(jobStatus: string) {
+      return runAction({
+        inputs: { ...inputs, 'job-status': jobStatus },
+        state: main?.state ?? {},
+        runnerTemp,
+        ...SLOW,
+      });
+    },
+  };
+}
+
+function finalJob(handle: string, needs: Record<string, { result: string }>, extra = {}) {
+  return runAction({
+    inputs: { ...app(), 'run-card': handle, needs: JSON.stringify(needs), ...extra },
+  });
+}
+
+interface ShownCard {
+  header: { template: string; title: { content: string } };
+  body: { elements: { tag: string; element_id?: string; content?: string }[] };
+}
+
+function shown(messageId: string): ShownCard {
+  const card = fake.cardkit.shownBy(messageId);
+  expect(card, 'the message shows a card entity').toBeDefined();
+  return card as unknown as ShownCard;
+}
+
+/** The text of each row of the card, by label. */
+function rowsOf(card: ShownCard, labels: string[]): Record<string, string[]> {
+  const rows: Record<string, string[]> = {};
+  for (const label of labels) {
+    rows[label] = card.body.elements
+      .filter((e) => e.element_id === rowElementId(label))
+      .map((e) => e.content ?? '');
+  }
+  return rows;
+}
+
+const topLevel = () => fake.messages(CHAT).filter((m) => m.parent_id === undefined);
+const cardWrites = () => fake.requests.filter((r) => r.path.startsWith('/open-apis/cardkit/'));
+
+describe('one live card per run', () => {
+  it('a start job, 12 legs at once (two failing) and a final job leave one message, every row its own', async () => {
+    const { handle, messageId } = await startJob();
+    const labels = Array.from({ length: 12 }, (_, i) => `test (node ${18 + i}) <b>*x*</b>`);
+    const failing = new Set([labels[3], labels[8]]);
+    const legs = labels.map((label) => leg(handle, label));
+
+    const mains = await Promise.all(legs.map((l) => l.main()));
+    for (const run of mains) expectClean(run);
+    const running = rowsOf(shown(messageId), labels);
+    for (const label of labels) {
+      expect(running[label]).toHaveLength(1);
+      expect(running[label]?.[0]).toContain('In progress');
+    }
+
+    const posts = await Promise.all(
+      legs.map((l, i) => l.post(failing.has(labels[i]) ? 'failure' : 'success')),
+    );
+    for (const run of posts) expectClean(run);
+
+    const final = await finalJob(
+      handle,
+      { start: { result: 'success' }, test: { result: 'failure' } },
+      { mention: 'ou_test_user' },
+    );
+    expectClean(final);
+
+    expect(topLevel()).toHaveLength(1);
+    const card = shown(messageId);
+    expect(card.header.template).toBe('red');
+    expect(card.header.title.content).toContain('failed');
+    const rows = rowsOf(card, labels);
+    for (const label of labels) {
+      expect(rows[label], label).toHaveLength(1);
+      expect(rows[label]?.[0]).toContain(failing.has(label) ? '❌' : '✅');
+      expect(rows[label]?.[0]).toContain(failing.has(label) ? 'Failed' : 'Succeeded');
+      expect(rows[label]?.[0]).toMatch(/ · \d+s$/);
+      // The label is shown as text: its markup is inert.
+      expect(rows[label]?.[0]).toContain('&#60;b&#62;&#42;x&#42;');
+    }
+    // The failure is told in the card's thread: a reply there notifies, the card's change does not.
+    const replies = fake.messages(CHAT).filter((m) => m.parent_id === messageId);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]?.reply_in_thread).toBe(true);
+    const reply = JSON.parse(replies[0]?.content ?? '{}').text;
+    expect(reply).toContain('failed');
+    expect(reply).toContain('<at user_id="ou_test_user"></at>');
+  }, 240_000);
+
+  it('20 legs at once finish without a failed step under the per-card limit', async () => {
+    const { handle, messageId } = await startJob();
+    const labels = Array.from({ length: 20 }, (_, i) => `build (${i + 1})`);
+    const legs = labels.map((label) => leg(handle, label));
+    const writesBefore = cardWrites().length;
+    const began = Date.now();
+
+    const mains = await Promise.all(legs.map((l) => l.main()));
+    for (const run of mains) expectClean(run);
+    const posts = await Promise.all(legs.map((l) => l.post('success')));
+    for (const run of posts) expectClean(run);
+    const elapsedMs = Date.now() - began;
+
+    const rows = rowsOf(shown(messageId), labels);
+    for (const label of labels) {
+      expect(rows[label], label).toHaveLength(1);
+      expect(rows[label]?.[0]).toContain('Succeeded');
+    }
+    const entity = [...fake.cardkit.cards.values()][0];
+    // Every accepted write is one of the 40 row writes: nothing written twice, nothing lost.
+    expect(entity?.accepted).toBe(40);
+    const writes = cardWrites().length - writesBefore;
+    console.log(
+      `run card, 20 legs: every row final after ${elapsedMs} ms; ${writes} write requests for 40 writes; rejected ${JSON.stringify(entity?.rejected)}`,
+    );
+  }, 240_000);
+
+  it("a cancelled leg's row says cancelled", async () => {
+    const { handle, messageId } = await startJob();
+    const l = leg(handle, 'deploy (eu)');
+    expectClean(await l.main());
+    expectClean(await l.post('cancelled'));
+    const [row] = rowsOf(shown(messageId), ['deploy (eu)'])['deploy (eu)'] ?? [];
+    expect(row).toMatch(/^⏹️ \*\*deploy &#40;eu&#41;\*\* · Cancelled · \d+s$/);
+  });
+
+  it('a leg that starts after the start job (and even after the final job) still adds its row', async () => {
+    const { handle, messageId } = await startJob();
+    const early = leg(handle, 'lint');
+    expectClean(await early.main());
+    expectClean(await early.post('success'));
+    expectClean(await finalJob(handle, { lint: { result: 'success' } }));
+    expect(shown(messageId).header.template).toBe('green');
+
+    const late = leg(handle, 'docs');
+    expectClean(await late.main());
+    expectClean(await late.post('success'));
+    const rows = rowsOf(shown(messageId), ['lint', 'docs']);
+    expect(rows.lint).toHaveLength(1);
+    expect(rows.docs?.[0]).toContain('Succeeded');
+    expect(topLevel()).toHaveLength(1);
+  });
+
+  it('a leg re-run (its row already there) rewrites its row instead of adding a second', async () => {
+    const { handle, messageId } = await startJob();
+    const first = leg(handle, 'e2e');
+    expectClean(await first.main());
+    expectClean(await first.post('failure'));
+    const rerun = leg(handle, 'e2e');
+    expectClean(await rerun.main());
+    expect(rowsOf(shown(messageId), ['e2e']).e2e?.[0]).toContain('In progress');
+    expectClean(await rerun.post('success'));
+    const rows = rowsOf(shown(messageId), ['e2e']).e2e;
+    expect(rows).toHaveLength(1);
+    expect(rows?.[0]).toContain('Succeeded');
+  });
+
+  it('the row label defaults to the job', async () => {
+    const { handle, messageId } = await startJob();
+    const run = await runAction({ inputs: { ...app(), 'run-card': handle } });
+    expectClean(run);
+    // The harness's job is `deploy` (GITHUB_JOB).
+    expect(rowsOf(shown(messageId), ['deploy']).deploy?.[0]).toContain('**deploy**');
+  });
+
+  it('a final job whose card cannot be read back leaves the header and adds the result as a line', async () => {
+    const { handle, messageId } = await startJob();
+    const l = leg(handle, 'unit');
+    expectClean(await l.main());
+    expectClean(await l.post('failure'));
+    fake.inject({
+      method: 'GET',
+      path: /^\/open-apis\/im\/v1\/messages\/om_/,
+      fault: {
+        kind: 'status',
+        status: 400,
+        body: { code: 230027, msg: 'Lack of necessary permissions' },
+      },
+    });
+    const final = await finalJob(handle, { unit: { result: 'failure' } });
+    expect(final.code).toBe(0);
+    expect(final.stdout).toContain('::warning::Could not read the run card back');
+    const card = shown(messageId);
+    expect(card.header.template).toBe('blue');
+    expect(
+      card.body.elements.some(
+        (e) => e.element_id === 'run_result' && e.content?.includes('Failed'),
+      ),
+    ).toBe(true);
+    expect(rowsOf(card, ['unit']).unit?.[0]).toContain('Failed');
+  });
+});
+
+describe('run-card in a dry run', () => {
+  it('prints what it would write and sends nothing', async () => {
+    const start = await runAction({ inputs: { to: CHAT, 'run-card': 'start', 'dry-run': 'true' } });
+    expectClean(start);
+    const card = JSON.parse(start.outputs.content ?? '{}');
+    expect(card.schema).toBe('2.0');
+    expect(card.header.template).toBe('blue');
+    const row = await runAction({
+      inputs: {
+        'run-card': '7355372766134157313:1764629000123:om_1',
+        row: 'lint',
+        'dry-run': 'true',
+      },
+    });
+    expectClean(row);
+    expect(JSON.parse(row.outputs.content ?? '{}').content).toBe('⏳ **lint** · In progress');
+    expect(fake.requests).toHaveLength(0);
+  });
+});
+
+describe('run-card refused clearly', () => {
+  it('with a webhook only: a custom bot cannot update a card', async () => {
+    const run = await runAction({
+      inputs: {
+        webhook: `${fake.url}/open-apis/bot/v2/hook/abcdefgh12345678`,
+        'run-card': 'start',
+      },
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('Input "run-card" needs app credentials');
+    expect(run.stdout).toContain('a custom bot (webhook) cannot update a card');
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('with a value that is neither start nor a card-id', async () => {
+    const run = await runAction({ inputs: { ...app(), 'run-card': 'om_123' } });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('Input "run-card" has an invalid value "om_123"');
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('without the scope cardkit:card:write: a warning that names it, nothing posted', async () => {
+    await useFake({ missingScopes: ['cardkit:card:write'] });
+    const run = await runAction({ inputs: { ...app(), to: CHAT, 'run-card': 'start' } });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/::warning::.*99991672.*cardkit:card:write/);
+    expect(run.outputs.error).toContain('cardkit:card:write');
+    expect(fake.messages()).toHaveLength(0);
+  });
+});

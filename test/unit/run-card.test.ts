@@ -1,0 +1,182 @@
+/** The run card's pure parts and its client's sequence scheme, against the fake's rules. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CardKit, formatHandle, parseHandle } from '../../src/feishu/cardkit.js';
+import { FeishuClient } from '../../src/feishu/client.js';
+import { createTransport } from '../../src/feishu/http.js';
+import { DEFAULT_POLICY } from '../../src/feishu/retry.js';
+import {
+  ROWS_END,
+  rowElement,
+  rowElementId,
+  rowsFromReadBack,
+  runCard,
+} from '../../src/render/run-card.js';
+import { type FakeFeishu, startFakeFeishu } from '../support/fake-feishu.js';
+
+describe('row element IDs', () => {
+  it('follow Feishu’s rule and stay unique over many labels', () => {
+    const labels = [
+      ...Array.from({ length: 2000 }, (_, i) => `test (node ${i})`),
+      'build',
+      'Build',
+      'build ',
+      '测试 (linux)',
+      '',
+    ];
+    const ids = labels.map(rowElementId);
+    for (const id of ids) expect(id).toMatch(/^[A-Za-z][A-Za-z0-9_]{0,19}$/);
+    expect(new Set(ids).size).toBe(labels.length);
+    expect(rowElementId('build')).toBe(rowElementId('build'));
+  });
+});
+
+describe('the run card', () => {
+  const notice = {
+    status: 'in_progress' as const,
+    title: '⏳ Deploy in progress',
+    subtitle: 'main',
+    facts: [],
+    lists: [],
+    images: [],
+    mentions: [],
+    buttons: [],
+    footer: 'feishu-notify · run #1',
+  };
+
+  it('puts the rows, then the divider new rows go before, above the footer', () => {
+    const rows = [rowElement({ label: 'a', status: 'success', durationMs: 3000 })];
+    const card = runCard(notice, rows) as { body: { elements: Record<string, unknown>[] } };
+    const ids = card.body.elements.map((e) => e.element_id ?? e.tag);
+    expect(ids.slice(-3)).toEqual([rowElementId('a'), ROWS_END, 'div']);
+    expect(rows[0]?.content).toBe('✅ **a** · Succeeded · 3s');
+  });
+
+  it('reads rows back from the internal form, marking rows nobody finished', () => {
+    const running = rowElement({ label: 'b', status: 'in_progress' });
+    const done = rowElement({ label: 'a', status: 'failure', durationMs: 61_000 });
+    const back = {
+      body: {
+        property: {
+          elements: [
+            { tag: 'markdown', id: 'intro', property: { content: 'x' } },
+            { tag: 'markdown', id: done.element_id, property: { content: done.content } },
+            { tag: 'markdown', id: running.element_id, property: { content: running.content } },
+          ],
+        },
+      },
+    };
+    expect(rowsFromReadBack(back)).toEqual([
+      done,
+      { ...running, content: '❔ **b** · No result reported' },
+    ]);
+  });
+
+  it('reads a row kept as runs (text and links), as history may give markdown', () => {
+    const runs = [
+      { tag: 'text', property: { content: '❌ **a** · Failed · ' } },
+      { tag: 'link', property: { content: 'Run tests', url: { url: 'https://github.com/x' } } },
+    ];
+    const back = {
+      body: {
+        property: {
+          elements: [{ tag: 'markdown', id: rowElementId('a'), property: { elements: runs } }],
+        },
+      },
+    };
+    expect(rowsFromReadBack(back)?.[0]?.content).toBe(
+      '❌ **a** · Failed · [Run tests](https://github.com/x)',
+    );
+  });
+
+  it.each([
+    [{ elements: [{ tag: 'text' }] }],
+    [{ elements: [{ tag: 'at', property: { content: 'x' } }] }],
+    [{ elements: [{ tag: 'link', property: { content: 'x' } }] }],
+    [{}],
+  ])(
+    'refuses a read-back whose row text is not whole (rewriting would lose it): %j',
+    (property) => {
+      const back = {
+        body: { property: { elements: [{ tag: 'markdown', id: rowElementId('a'), property }] } },
+      };
+      expect(rowsFromReadBack(back)).toBeUndefined();
+      expect(rowsFromReadBack({})).toBeUndefined();
+    },
+  );
+});
+
+describe('the card handle', () => {
+  it('round-trips and refuses anything else', () => {
+    const handle = { cardId: '7355372766134157313', createdAt: 1764629000123, messageId: 'om_x1' };
+    expect(parseHandle(formatHandle(handle))).toEqual(handle);
+    for (const bad of ['start', 'om_1', '1:2:om_1', 'a:1764629000123:oc_1', ''])
+      expect(parseHandle(bad)).toBeUndefined();
+  });
+});
+
+describe('sequences from independent writers', () => {
+  let fake: FakeFeishu;
+  beforeEach(async () => {
+    fake = await startFakeFeishu();
+  });
+  afterEach(() => fake.close());
+
+  function writer(clockOffsetMs: number) {
+    const transport = createTransport(5000);
+    const client = new FeishuClient({
+      transport,
+      policy: { ...DEFAULT_POLICY, retries: 2 },
+      debug: () => undefined,
+      baseUrl: fake.url,
+      appId: 'cli_test_app',
+      appSecret: 'test-secret',
+    });
+    const kit = new CardKit(client, { now: () => Date.now() + clockOffsetMs });
+    return { kit, dispose: () => transport.dispose() };
+  }
+
+  it('a writer whose clock is 5 s behind still lands its row, after a few lost races', async () => {
+    const ahead = writer(0);
+    const behind = writer(-5000);
+    try {
+      const created = await ahead.kit.create(
+        runCard(
+          {
+            status: 'in_progress',
+            title: 't',
+            subtitle: '',
+            facts: [],
+            lists: [],
+            images: [],
+            mentions: [],
+            buttons: [],
+            footer: 'f',
+          },
+          [],
+        ),
+      );
+      const handle = { ...created, messageId: 'om_unsent' };
+      await ahead.kit.addElements(handle, 'insert_before', ROWS_END, [
+        rowElement({ label: 'a', status: 'in_progress' }),
+      ]);
+      await behind.kit.addElements(handle, 'insert_before', ROWS_END, [
+        rowElement({ label: 'b', status: 'in_progress' }),
+      ]);
+      expect(behind.kit.stats.conflicts).toBeGreaterThan(0);
+      // And the writer ahead, whose next value may now be below the one that won, recovers too.
+      await ahead.kit.replaceElement(
+        handle,
+        rowElementId('a'),
+        rowElement({ label: 'a', status: 'success' }),
+      );
+      const entity = fake.cardkit.cards.get(created.cardId);
+      const body = entity?.card.body as { elements: { content?: string }[] } | undefined;
+      const contents = (body?.elements ?? []).map((e) => e.content);
+      expect(contents).toContain('✅ **a** · Succeeded');
+      expect(contents).toContain('⏳ **b** · In progress');
+    } finally {
+      ahead.dispose();
+      behind.dispose();
+    }
+  });
+});

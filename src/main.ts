@@ -32,8 +32,7 @@ export async function run(): Promise<void> {
   let failOnError = false;
   try {
     const settings = await readSettings({
-      // Trimmed explicitly: core trims by default, toolkit stubs only when asked.
-      getInput: (name) => core.getInput(name, { trimWhitespace: true }),
+      getInput: readInput,
       setSecret: (value) => core.setSecret(value),
     });
     failOnError = settings.failOnError;
@@ -165,6 +164,19 @@ function skipWithoutCredentials(settings: Settings): void {
   deliveryFailed(settings.failOnError, [reason]);
 }
 
+/**
+ * An input as the step got it, trimmed (core trims by default; toolkit stubs only when asked).
+ * Local runners (@github/local-action) pass action.yml's expression defaults such as
+ * `${{ job.check_run_id }}` unevaluated: such a value is treated as not given, as it would be
+ * where the runner evaluates it to nothing.
+ */
+function readInput(name: string): string {
+  const value = core.getInput(name, { trimWhitespace: true });
+  return UNEVALUATED_EXPRESSION.test(value) ? '' : value;
+}
+
+const UNEVALUATED_EXPRESSION = /^\$\{\{[^}]*\}\}$/;
+
 const NO_CREDENTIALS =
   'No credentials: secrets are not passed to workflows from forks or Dependabot; nothing sent. (Give app-id and app-secret, or webhook.)';
 
@@ -176,7 +188,7 @@ async function runPost(settings: Settings): Promise<void> {
     maxRateLimitWaitMs: 3000,
     deadline: Date.now() + POST_STEP_BUDGET_MS,
   };
-  const jobStatus = core.getInput(Input.JobStatus, { trimWhitespace: true });
+  const jobStatus = readInput(Input.JobStatus);
   const row = core.getState(State.RunCardRow);
   if (row && !settings.dryRun) {
     await withRunCard(settings, limits, (deps) => runCardPost(row, jobStatus, deps));

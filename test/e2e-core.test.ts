@@ -161,6 +161,25 @@ describe('a status card through an app bot', () => {
     expect(fake.requests).toHaveLength(0);
   });
 
+  it('takes expression defaults a local runner left unevaluated as not given', async () => {
+    // @github/local-action passes action.yml's defaults as written, `${{ … }}` and all.
+    const unevaluated = {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal expression is the point
+      'job-id': '${{ job.check_run_id }}',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal expression is the point
+      'github-token': '${{ github.token }}',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal expression is the point
+      'job-status': '${{ job.status }}',
+    };
+    const run = await runAction({
+      inputs: { ...app(), ...unevaluated, to: 'oc_test_chat', status: 'failure' },
+    });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).not.toContain('::error::');
+    expect(run.stdout).not.toContain('::warning::');
+    expect(fake.messages()).toHaveLength(1);
+  });
+
   it('sends to several recipients concurrently; one failing does not stop the others', async () => {
     const run = await runAction({
       inputs: { ...app(), to: 'oc_test_chat, oc_missing\ndev@example.com' },

@@ -506,6 +506,30 @@ function postHtml(content: Json): string {
   return `<div class="bubble post">${title ? `<div class="post-title">${escapeHtml(title)}</div>` : ''}<div class="md">${body}</div></div>`;
 }
 
+/**
+ * A message as a reader whose client is set to `language` sees it: every `content` with an
+ * `i18n_content` in that language takes it, and a post shows that language's body. A language
+ * the message does not carry falls back to what Feishu shows: `content`, or the first body.
+ */
+export function asReader(msgType: string, content: Json, language: string): Json {
+  if (msgType === 'post') {
+    const body = content[language] ?? Object.values(content).find(isObject);
+    return isObject(body) ? { [language]: body } : content;
+  }
+  if (msgType !== 'interactive') return content;
+  const visit = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(visit);
+    if (!isObject(node)) return node;
+    const out: Json = {};
+    for (const [key, value] of Object.entries(node))
+      if (key !== 'i18n_content') out[key] = visit(value);
+    const localized = isObject(node.i18n_content) ? node.i18n_content[language] : undefined;
+    if (typeof localized === 'string') out.content = localized;
+    return out;
+  };
+  return visit(content) as Json;
+}
+
 /** One message's content -> its HTML as the client would show it (without the page). */
 export function messageHtml(msgType: string, content: Json): string {
   switch (msgType) {
@@ -522,6 +546,8 @@ export function messageHtml(msgType: string, content: Json): string {
   }
 }
 
+const HTML_LANG: Record<string, string> = { zh_cn: 'zh-CN', en_us: 'en', ja_jp: 'ja' };
+
 export interface PageOptions {
   /** The bot's name shown above the message. */
   botName?: string;
@@ -531,6 +557,8 @@ export interface PageOptions {
   width?: number;
   /** Page title. */
   title?: string;
+  /** The reader's language (zh_cn, en_us, ja_jp): CJK text is drawn with its glyphs. */
+  language?: string;
 }
 
 const CSS = `
@@ -600,7 +628,7 @@ export function pageHtml(msgType: string, content: Json, options: PageOptions = 
   const width = options.width ?? 560;
   return [
     '<!doctype html>',
-    '<html lang="en"><head><meta charset="utf-8">',
+    `<html lang="${escapeHtml(HTML_LANG[options.language ?? ''] ?? 'en')}"><head><meta charset="utf-8">`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${escapeHtml(options.title ?? 'Feishu message preview')}</title>`,
     `<style>${CSS}.chat{max-width:${width + 48}px}</style>`,

@@ -28,6 +28,7 @@ import { type FailureReport, failedJobs, failureAnnotations } from '../src/githu
 import { wantsWhatFailed } from '../src/github/reads.js';
 import { findImages } from '../src/images.js';
 import { readSettings } from '../src/inputs.js';
+import { inLanguage, type Language } from '../src/language.js';
 import { contentOutput, summaryMarkdown } from '../src/outputs.js';
 import { type MessageContent, renderContents } from '../src/render/content.js';
 import type { Notice } from '../src/render/model.js';
@@ -35,7 +36,7 @@ import { buildNotice, statusFromNeeds } from '../src/render/notice.js';
 import type { Settings } from '../src/settings.js';
 import { parseCommandFile } from '../test/support/run-action.js';
 import { runContextFor } from '../test/support/run-context.js';
-import { type Block, type Inline, pageHtml, parseMarkdown } from './card-html.js';
+import { asReader, type Block, type Inline, pageHtml, parseMarkdown } from './card-html.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const EVENTS_DIR = join(ROOT, 'test/fixtures/events');
@@ -791,6 +792,9 @@ FEISHU_APP_ID, FEISHU_APP_SECRET and FEISHU_TO are set (FEISHU_DOMAIN=lark for L
   --event <name>        sample event from test/fixtures/events (default push; --list shows them)
   --status <status>     success, failure, cancelled, skipped, in_progress, warning, info (default success)
   --type <type>         card (default), text or post
+  --language <lang>     the language input: auto (default), zh_cn, en_us or ja_jp
+  --reader <lang>       the preview (terminal, --html) as a reader whose Feishu is set to this
+                        language (default: --language, or en_us with auto)
   --title <text>        card title
   --message <markdown>  message shown first in the card
   --field "L: v"        an extra fact (repeatable)
@@ -818,6 +822,8 @@ async function main(): Promise<void> {
       event: { type: 'string', default: 'push' },
       status: { type: 'string', default: 'success' },
       type: { type: 'string', default: 'card' },
+      language: { type: 'string', default: 'auto' },
+      reader: { type: 'string' },
       title: { type: 'string' },
       message: { type: 'string' },
       field: { type: 'string', multiple: true },
@@ -852,7 +858,12 @@ async function main(): Promise<void> {
   const color = process.stdout.isTTY === true && !args['no-color'] && !process.env.NO_COLOR;
   const h = (text: string) => (color ? `\n\x1b[1;36m== ${text}\x1b[0m` : `\n== ${text}`);
 
-  const inputs: Record<string, string> = { status: args.status, type: args.type };
+  const inputs: Record<string, string> = {
+    status: args.status,
+    type: args.type,
+    language: args.language,
+  };
+  const reader = args.reader ?? (args.language === 'auto' ? 'en_us' : args.language);
   const optional: [string, string | undefined][] = [
     ['title', args.title],
     ['message', args.message],
@@ -890,15 +901,19 @@ async function main(): Promise<void> {
   console.log(preview.summary.trimEnd());
   console.log(h('Preview'));
   for (const c of preview.contents)
-    console.log(terminalPreview(c.msgType, c.content, { color, width }));
+    console.log(
+      terminalPreview(c.msgType, asReader(c.msgType, c.content, reader), { color, width }),
+    );
 
   if (args.html) {
     const first = preview.contents[0];
     if (first) {
       const file = resolve(args.html);
+      const seen = asReader(first.msgType, first.content, reader);
+      const title = inLanguage(preview.notice.title, reader as Language);
       writeFileSync(
         file,
-        pageHtml(first.msgType, first.content, { title: preview.notice.title, time: '10:42' }),
+        pageHtml(first.msgType, seen, { title, time: '10:42', language: reader }),
       );
       console.log(h('HTML'));
       console.log(`Wrote ${file} (open it in a browser).`);

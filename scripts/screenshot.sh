@@ -49,19 +49,33 @@ shoot() {
 
 mkdir -p docs
 
+# Each picture twice, as a reader sees the default (language: auto) card: docs/NAME.png with the
+# client in English and docs/NAME.zh-CN.png in Chinese (for README.zh-CN.md), the author's own
+# text written in that reader's language too.
+
 # A deploy that went well: the card the one-step deploy recipe ends with.
-shoot card \
+shoot card --reader en_us \
   --event push --status success \
   --message '**shop 2.4.1** is live on [production](https://shop.acme.dev): checkout now retries payment captures on gateway timeouts.' \
   --field 'Environment: production' \
   --field 'Duration: 3m 12s' \
   --mention author --user-map 'monalisa: mona@acme.dev' \
   --key deploy-prod
+shoot card.zh-CN --reader zh_cn \
+  --event push --status success \
+  --message '**shop 2.4.1** 已上线[生产环境](https://shop.acme.dev)：支付网关超时时，结账会自动重试扣款。' \
+  --field '环境: 生产' \
+  --field '耗时: 3 分 12 秒' \
+  --mention author --user-map 'monalisa: mona@acme.dev' \
+  --key deploy-prod
 
 # A failure alert from a final job: every needed job with its result, the author mentioned.
-shoot card-failure \
-  --event push --workflow Release --job notify \
+failure=(--event push --workflow Release --job notify
+  --needs '{"build":{"result":"success","outputs":{}},"test":{"result":"failure","outputs":{}},"deploy":{"result":"skipped","outputs":{}}}'
+  --mention author --user-map 'monalisa: mona@acme.dev')
+shoot card-failure --reader en_us "${failure[@]}" \
   --title 'Release 2.4.1 failed · acme/shop' \
-  --message 'Tests failed on `main`, so **production was not deployed**. The run has the logs.' \
-  --needs '{"build":{"result":"success","outputs":{}},"test":{"result":"failure","outputs":{}},"deploy":{"result":"skipped","outputs":{}}}' \
-  --mention author --user-map 'monalisa: mona@acme.dev'
+  --message 'Tests failed on `main`, so **production was not deployed**. The run has the logs.'
+shoot card-failure.zh-CN --reader zh_cn "${failure[@]}" \
+  --title '发布 2.4.1 失败 · acme/shop' \
+  --message '`main` 上的测试失败，**生产环境未部署**。日志见运行记录。'

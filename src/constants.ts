@@ -14,6 +14,7 @@ export const Input = {
   Mention: 'mention',
   UserMap: 'user-map',
   Type: 'type',
+  Language: 'language',
   Content: 'content',
   Images: 'images',
   TemplateId: 'template-id',

@@ -13,6 +13,7 @@ import { isAtAllRefused, isGone, isTooOldToUpdate } from './feishu/errors.js';
 import type { WebhookMessage } from './feishu/webhook.js';
 import { saveHandover } from './handover.js';
 import type { CheckedImage } from './images.js';
+import { words } from './language.js';
 import { mapLimit, settleLimit } from './pool.js';
 import {
   emptyRecall,
@@ -25,6 +26,7 @@ import { type MessageContent, msgTypeOf, renderContents } from './render/content
 import { nameOf, unsupportedMentions, withoutMentionAll } from './render/mentions.js';
 import type { Notice } from './render/model.js';
 import { buildNotice, type NoticeExtras } from './render/notice.js';
+import { W } from './render/words.js';
 import { replyToCard } from './reply.js';
 import { type Settings, sends } from './settings.js';
 
@@ -194,9 +196,10 @@ export async function deliver(
           since,
           own: newestPerChat(result.sent),
           supersededBy: {
-            label: ctx.runNumber ? `run #${ctx.runNumber}` : 'a newer run',
+            label: ctx.runNumber ? words(W.runNumber, { n: ctx.runNumber }) : W.newerRun,
             url: ctx.runUrl,
           },
+          languages: settings.languages,
           now,
         }),
       );
@@ -209,6 +212,7 @@ export async function deliver(
           appId: settings.app.appId,
           since,
           own: new Map(),
+          languages: settings.languages,
           now,
         }),
       );

@@ -6,6 +6,7 @@
 import { Domains, Input } from './constants.js';
 import { InputError } from './errors.js';
 import { parseHandle } from './feishu/cardkit.js';
+import { LANGUAGES, type Language, languagesFor } from './language.js';
 import { footerSlotOf } from './render/content.js';
 import type {
   Fact,
@@ -113,6 +114,7 @@ export async function readSettings(source: InputSource): Promise<Settings> {
     mentions: atMost(Input.Mention, list(get(Input.Mention)), MAX_MENTIONS).map(parseMention),
     userMap: await readUserMap(get(Input.UserMap)),
     type,
+    languages: readLanguages(get(Input.Language), [get(Input.Domain), webhookUrl]),
     content: contentText ? await parseObject(Input.Content, contentText) : undefined,
     images: lines(get(Input.Images)),
     template: templateId
@@ -198,6 +200,25 @@ function readDomain(raw: string): string {
   if (known) return known;
   if (/^https?:\/\//i.test(raw)) return httpUrl(Input.Domain, raw, true);
   throw InputError.invalid(Input.Domain, raw, 'expected feishu, lark, or an http(s) base URL');
+}
+
+/**
+ * `auto` (or nothing): every language, Chinese first on Feishu and English first on Lark (the
+ * `domain`, or a webhook on Lark's host). `zh-CN` and `ZH_CN` are read as zh_cn.
+ */
+function readLanguages(raw: string, endpoints: string[]): Language[] {
+  const choice = oneOf(Input.Language, raw.trim().replace(/-/g, '_') || 'auto', [
+    'auto',
+    ...LANGUAGES,
+  ] as const);
+  const lark = endpoints.some(
+    (endpoint) => endpoint.toLowerCase() === 'lark' || onLarkHost(endpoint),
+  );
+  return languagesFor(choice, lark);
+}
+
+function onLarkHost(url: string): boolean {
+  return URL.canParse(url) && /(^|\.)larksuite\.com$/i.test(new URL(url).hostname);
 }
 
 function httpUrl(input: string, raw: string, showValue: boolean): string {

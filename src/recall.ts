@@ -8,6 +8,7 @@ import { asError } from './errors.js';
 import type { FeishuClient } from './feishu/client.js';
 import { isGone, isPastRecallWindow, isTooOldToUpdate } from './feishu/errors.js';
 import { type KeyedNotice, listKeyNotices, newestFirst } from './history.js';
+import type { Language, Text } from './language.js';
 import { settleLimit } from './pool.js';
 import { renderCollapsedCard } from './render/collapsed.js';
 
@@ -84,7 +85,9 @@ export interface KeySettlement {
    */
   own: Map<string, { createTime: number; messageId: string }>;
   /** The run that takes over (replace), linked from a collapsed card; absent: withdrawn. */
-  supersededBy?: { label: string; url: string };
+  supersededBy?: { label: Text; url: string };
+  /** The languages a collapsed card is written in (this run's). */
+  languages: Language[];
   now: number;
 }
 
@@ -145,6 +148,7 @@ async function retire(
   const card = renderCollapsedCard({
     mark: notice.mark,
     title: notice.title,
+    languages: settlement.languages,
     ...(settlement.supersededBy ? { supersededBy: settlement.supersededBy } : {}),
   });
   try {

@@ -5,6 +5,7 @@
  * touches only its own element (there is no read-merge-write), so legs on different machines
  * never erase each other's rows.
  */
+
 import { Output, State } from './constants.js';
 import type { RunContext } from './context.js';
 import { describeError } from './errors.js';
@@ -18,8 +19,10 @@ import {
 } from './feishu/cardkit.js';
 import type { FeishuClient } from './feishu/client.js';
 import { FeishuError } from './feishu/errors.js';
+import type { Language } from './language.js';
 import { buildNotice } from './render/notice.js';
 import { ROWS_END, type Row, rowElement, rowsFromReadBack, runCard } from './render/run-card.js';
+import { STATUS_LABEL } from './render/words.js';
 import { replyToCard } from './reply.js';
 import type { Settings } from './settings.js';
 import { parseStatus, STATUS_LOOK } from './status.js';
@@ -39,13 +42,18 @@ interface SavedRow {
   handle: string;
   label: string;
   startedAt: number;
+  language?: Language;
 }
 
 /** What the main step would write, for a dry run: the card, or this job's row. */
 export function runCardPreview(settings: Settings, ctx: RunContext): Record<string, unknown> {
   const mode = settings.runCard;
   if (mode?.kind === 'row')
-    return rowElement({ label: settings.row || ctx.job, status: 'in_progress' });
+    return rowElement({
+      label: settings.row || ctx.job,
+      status: 'in_progress',
+      language: settings.languages[0] ?? 'en_us',
+    });
   const status = mode?.kind === 'start' ? 'in_progress' : undefined;
   return runCard(buildNotice(settings, ctx, status ? { status } : {}), []);
 }
@@ -67,9 +75,15 @@ export async function runCardMain(settings: Settings, ctx: RunContext, deps: Run
   }
   const label = settings.row || ctx.job;
   // Saved before the write: a leg cancelled or failing from here on still gets its row finished.
-  const saved: SavedRow = { handle: formatHandle(mode.handle), label, startedAt: deps.now() };
+  const language = settings.languages[0] ?? 'en_us';
+  const saved: SavedRow = {
+    handle: formatHandle(mode.handle),
+    label,
+    startedAt: deps.now(),
+    language,
+  };
   deps.saveState(State.RunCardRow, JSON.stringify(saved));
-  await writeRow(deps.kit, mode.handle, { label, status: 'in_progress' }, 'add');
+  await writeRow(deps.kit, mode.handle, { label, status: 'in_progress', language }, 'add');
   deps.info(`Added the row "${label}" to the run card.`);
 }
 
@@ -80,7 +94,9 @@ export async function runCardPost(saved: string, jobStatus: string, deps: RunCar
   if (!handle) throw new Error('the saved run-card handle is not readable');
   const status = parseStatus(jobStatus) ?? 'info';
   const durationMs = deps.now() - row.startedAt;
-  await writeRow(deps.kit, handle, { label: row.label, status, durationMs }, 'finish');
+  // A row saved by an earlier version has no language: English, as it was written.
+  const language = row.language ?? 'en_us';
+  await writeRow(deps.kit, handle, { label: row.label, status, durationMs, language }, 'finish');
   deps.info(`Finished the row "${row.label}" as ${status}.`);
 }
 
@@ -151,7 +167,7 @@ async function finishCard(
     const line = {
       tag: 'markdown',
       element_id: RESULT_ROW,
-      content: `${look.icon} **${look.label}**`,
+      content: `${look.icon} **${STATUS_LABEL[notice.status][notice.languages[0] ?? 'en_us']}**`,
     };
     try {
       await deps.kit.addElements(handle, 'insert_before', ROWS_END, [line]);

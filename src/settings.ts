@@ -1,5 +1,6 @@
 import type { CardHandle } from './feishu/cardkit.js';
 import type { ReceiveIdType } from './feishu/client.js';
+import type { Language } from './language.js';
 import type { Status } from './status.js';
 
 export type Recipient =
@@ -86,6 +87,8 @@ export interface Settings {
   mentions: MentionTarget[];
   userMap: Record<string, FeishuPerson>;
   type: NoticeType;
+  /** The languages the action's own words are written in; the first where only one fits. */
+  languages: Language[];
   /** Verbatim message content (the `content` input), already parsed. */
   content?: Record<string, unknown>;
   images: string[];

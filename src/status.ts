@@ -59,20 +59,18 @@ export interface StatusLook {
   icon: string;
   /** Card header template colour. */
   color: string;
-  /** Follows the workflow name in a default title: "Deploy succeeded". */
-  phrase: string;
-  /** Short label for tags and text: "Succeeded". */
-  label: string;
 }
 
+/* The words for each status (titles, tags) are in render/words.ts, in every language. */
+
 export const STATUS_LOOK: Record<Status, StatusLook> = {
-  success: { icon: '✅', color: 'green', phrase: 'succeeded', label: 'Succeeded' },
-  failure: { icon: '❌', color: 'red', phrase: 'failed', label: 'Failed' },
-  cancelled: { icon: '⏹️', color: 'grey', phrase: 'was cancelled', label: 'Cancelled' },
-  skipped: { icon: '⏭️', color: 'grey', phrase: 'was skipped', label: 'Skipped' },
-  in_progress: { icon: '⏳', color: 'blue', phrase: 'in progress', label: 'In progress' },
-  warning: { icon: '⚠️', color: 'orange', phrase: 'needs attention', label: 'Warning' },
-  info: { icon: 'ℹ️', color: 'wathet', phrase: 'update', label: 'Info' },
+  success: { icon: '✅', color: 'green' },
+  failure: { icon: '❌', color: 'red' },
+  cancelled: { icon: '⏹️', color: 'grey' },
+  skipped: { icon: '⏭️', color: 'grey' },
+  in_progress: { icon: '⏳', color: 'blue' },
+  warning: { icon: '⚠️', color: 'orange' },
+  info: { icon: 'ℹ️', color: 'wathet' },
 };
 
 /** A status that will not change by itself: the post step has nothing to finish. */

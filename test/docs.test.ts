@@ -263,8 +263,30 @@ describe('npm run preview', () => {
     expect(result.stderr).not.toMatch(/Error/);
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('"schema": "2.0"');
-    expect(result.stdout).toContain('Pull request: #128');
+    // The summary's preview is the text message: Chinese on Feishu; the card carries English too.
+    expect(result.stdout).toContain('拉取请求：#128');
+    expect(result.stdout).toContain('"content": "**Pull request**"');
     expect(result.stdout).toContain('### Feishu notice (dry run: nothing sent)');
     expect(result.stdout).toContain('Nothing was sent');
+  });
+
+  it('--language sets the input and --reader shows the card as that reader sees it', () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+    for (const name of ['FEISHU_APP_ID', 'FEISHU_APP_SECRET', 'FEISHU_TO']) delete env[name];
+    const preview = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'scripts/preview.ts', ...args], {
+        cwd: ROOT,
+        env,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+    const japanese = preview('--language', 'ja_jp', '--type', 'text');
+    expect(japanese.status, japanese.stderr).toBe(0);
+    expect(japanese.stdout).toContain('Deploy が成功しました');
+    const reader = preview('--reader', 'zh_cn');
+    expect(reader.status, reader.stderr).toBe(0);
+    const terminal = reader.stdout.slice(reader.stdout.indexOf('== Preview'));
+    expect(terminal).toContain('Deploy 运行成功');
+    expect(terminal).toContain('查看运行');
   });
 });

@@ -240,7 +240,7 @@ describe('more message kinds', () => {
     });
   });
 
-  it('type: post sends rich text with the title and the facts as lines', async () => {
+  it('type: post sends rich text with the title and the facts as lines, in every language', async () => {
     const run = await runAction({
       inputs: {
         ...app(),
@@ -253,10 +253,15 @@ describe('more message kinds', () => {
     expect(run.code, run.stdout).toBe(0);
     const message = fake.messages('oc_test_chat')[0];
     expect(message?.msg_type).toBe('post');
-    const post = JSON.parse(message?.content ?? '{}').zh_cn;
-    expect(post.title).toBe('❌ Deploy failed · acme/shop');
-    expect(post.content).toContainEqual([{ tag: 'md', text: '**Rollback** started' }]);
-    expect(JSON.stringify(post.content)).toContain('Repository: ');
+    const bodies = JSON.parse(message?.content ?? '{}');
+    expect(Object.keys(bodies)).toEqual(['zh_cn', 'en_us', 'ja_jp']);
+    expect(bodies.en_us.title).toBe('❌ Deploy failed · acme/shop');
+    expect(bodies.zh_cn.title).toBe('❌ Deploy 运行失败 · acme/shop');
+    expect(bodies.ja_jp.title).toBe('❌ Deploy が失敗しました · acme/shop');
+    for (const post of Object.values(bodies) as { content: unknown[] }[])
+      expect(post.content).toContainEqual([{ tag: 'md', text: '**Rollback** started' }]);
+    expect(JSON.stringify(bodies.en_us.content)).toContain('Repository: ');
+    expect(JSON.stringify(bodies.zh_cn.content)).toContain('仓库：');
   });
 
   it('content is sent as-is with the type as msg_type', async () => {
@@ -399,6 +404,6 @@ describe('custom-bot webhooks', () => {
     expect(run.code, run.stdout).toBe(0);
     const body = JSON.stringify(fake.webhookMessages(HOOK)[0]?.body);
     expect(Buffer.byteLength(body)).toBeLessThanOrEqual(20 * 1024);
-    expect(body).toContain('… (truncated)');
+    expect(body).toContain('… ✂️');
   });
 });

@@ -82,7 +82,7 @@ describe('a status card through an app bot', () => {
     expect(run.summary).toContain('Deploy succeeded');
   });
 
-  it('sends a text message with the same facts in short form', async () => {
+  it('sends a text message with the same facts in short form, in Chinese on Feishu by default', async () => {
     const run = await runAction({
       inputs: { ...app(), to: 'oc_test_chat', status: 'failure', type: 'text', mention: 'all' },
     });
@@ -90,10 +90,21 @@ describe('a status card through an app bot', () => {
     const [message] = fake.messages('oc_test_chat');
     expect(message?.msg_type).toBe('text');
     const { text } = JSON.parse(message?.content ?? '{}');
+    expect(text).toContain('❌ Deploy 运行失败 · acme/shop');
+    expect(text).toContain('仓库：acme/shop');
+    expect(text).toContain('查看运行：https://github.com/acme/shop/actions/runs/1234567890');
+    expect(text).toContain('<at user_id="all"></at>');
+  });
+
+  it('sends a text message in English with language: en_us', async () => {
+    const run = await runAction({
+      inputs: { ...app(), to: 'oc_test_chat', status: 'failure', type: 'text', language: 'en_us' },
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const { text } = JSON.parse(fake.messages('oc_test_chat')[0]?.content ?? '{}');
     expect(text).toContain('❌ Deploy failed · acme/shop');
     expect(text).toContain('Repository: acme/shop');
     expect(text).toContain('View run: https://github.com/acme/shop/actions/runs/1234567890');
-    expect(text).toContain('<at user_id="all"></at>');
   });
 
   it('never shows the secret or the token', async () => {

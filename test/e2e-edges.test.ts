@@ -55,11 +55,13 @@ describe("Feishu's post rules", () => {
     });
     expect(run.code, run.stdout).toBe(0);
     const post = JSON.parse(live()[0]?.content ?? '{}');
-    const paragraphs = post.zh_cn.content as { tag: string; text?: string }[][];
-    for (const p of paragraphs) if (p.some((r) => r.tag === 'md')) expect(p).toHaveLength(1);
-    const texts = JSON.stringify(paragraphs);
+    for (const body of Object.values(post) as { content: { tag: string }[][] }[])
+      for (const p of body.content) if (p.some((r) => r.tag === 'md')) expect(p).toHaveLength(1);
+    const texts = JSON.stringify(post.en_us.content);
     expect(texts).toContain('**Version**: **2.4.1**');
     expect(texts).toContain('_none_');
+    // Each language's own colon after the label.
+    expect(JSON.stringify(post.zh_cn.content)).toContain('**Version**：**2.4.1**');
   });
 
   it('a webhook post uses only text, a, at and img', async () => {

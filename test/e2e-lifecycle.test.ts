@@ -176,7 +176,7 @@ describe('keys: replace and recall-key', () => {
     expect(sent).toBeGreaterThanOrEqual(0);
     expect(firstScan).toBeGreaterThan(sent);
     // The card's footer shows the key.
-    expect(JSON.stringify(cardOf(latestId).body)).toContain('key «deploy-prod»');
+    expect(JSON.stringify(cardOf(latestId).body)).toContain('🔑 «deploy-prod»');
   });
 
   it('event text quoting another key never makes a notice look like one of that key', async () => {
@@ -214,7 +214,7 @@ describe('keys: replace and recall-key', () => {
     const collapsed = cardOf(oldId);
     expect(collapsed.header.template).toBe('grey');
     expect(JSON.stringify(collapsed.body)).toContain('Withdrawn.');
-    expect(JSON.stringify(collapsed.body)).toContain('key «nightly» · info · withdrawn');
+    expect(JSON.stringify(collapsed.body)).toContain('🔑 «nightly» · ℹ️ · ↩️');
     expect(deletes()).not.toContain(ancient.message_id);
     expect(fake.requests.some((r) => r.path.endsWith(ancient.message_id))).toBe(false);
     // Nothing was sent by the recall-key run.

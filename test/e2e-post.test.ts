@@ -53,7 +53,10 @@ describe('the post step', () => {
       const card = JSON.parse(fake.messages(CHAT)[0]?.content ?? '{}');
       expect(card.header.template).toBe(colour);
       expect(card.header.title.content).toBe(title);
-      expect(JSON.stringify(card.body)).toMatch(/\*\*Duration\*\*: \d+s/);
+      // The label in every language beside the value; the duration written each language's way.
+      expect(JSON.stringify(card.body)).toMatch(
+        /"\*\*Duration\*\*".*"content":"\d+s","i18n_content":\{"zh_cn":"\d+ 秒","en_us":"\d+s","ja_jp":"\d+秒"\}/,
+      );
       // One token, one update (and the reply).
       expect(postRequests.map((r) => r.method)).toEqual(
         ['POST', 'PATCH', 'POST'].slice(0, 2 + replies),
@@ -67,7 +70,7 @@ describe('the post step', () => {
       { ...app(), to: CHAT, status: 'in_progress', key: 'deploy-prod' },
       'success',
     );
-    expect(fake.messages(CHAT)[0]?.content).toContain('key «deploy-prod»');
+    expect(fake.messages(CHAT)[0]?.content).toContain('🔑 «deploy-prod»');
   });
 
   it('is silent after a card that was already final', async () => {

@@ -24,12 +24,13 @@ const app = () => ({ 'app-id': 'cli_test_app', 'app-secret': 'test-secret', doma
 const byId = (id: string) => fake.messages().find((m) => m.message_id === id) as StoredMessage;
 const cardOf = (id: string) => JSON.parse(byId(id)?.content ?? '{}');
 const text = (m: StoredMessage) => m.content;
-const isCollapsed = (m: StoredMessage) => /· (superseded|withdrawn)"/.test(text(m));
+/** A collapsed card's footer ends in its collapse sign (⤴️ superseded, ↩️ withdrawn). */
+const isCollapsed = (m: StoredMessage) => /· (⤴️|↩️)"/u.test(text(m));
 /** Live, full (not collapsed) cards of a key. */
 const fullCards = (key: string) =>
   fake
     .messages(CHAT)
-    .filter((m) => !m.deleted && text(m).includes(`key «${key}»`) && !isCollapsed(m));
+    .filter((m) => !m.deleted && text(m).includes(`🔑 «${key}»`) && !isCollapsed(m));
 const historyReads = () =>
   fake.requests.filter((r) => r.method === 'GET' && r.path === '/open-apis/im/v1/messages');
 
@@ -86,7 +87,7 @@ describe('keys are found in history as Feishu shows it', () => {
         /Superseded by \[run &#35;42\]\(https:\/\/github.com\/acme\/shop\/actions\/runs\/1234567890\)/,
       );
       // The key and the status it had stay readable for later runs.
-      expect(JSON.stringify(card.body)).toContain('key «nightly» · success · superseded');
+      expect(JSON.stringify(card.body)).toContain('🔑 «nightly» · ✅ · ⤴️');
     }
     // Day 3 read page 1 (day 3, day 2 …) and page 2 up to day 1, collapsed: not the 100
     // messages of chatter older than it (a third page).
@@ -103,7 +104,7 @@ describe('keys are found in history as Feishu shows it', () => {
     });
     const first = await runAction({ inputs: { ...app(), to: CHAT, key: 'pr-7', content } });
     expect(first.code, first.stdout).toBe(0);
-    expect(JSON.stringify(cardOf(first.outputs['message-id'] ?? '').body)).toContain('key «pr-7»');
+    expect(JSON.stringify(cardOf(first.outputs['message-id'] ?? '').body)).toContain('🔑 «pr-7»');
     const second = await runAction({
       inputs: { ...app(), to: CHAT, key: 'pr-7', content, replace: 'true' },
     });
@@ -258,7 +259,8 @@ describe('failures reach people', () => {
     expect(replies[0]?.reply_in_thread).toBe(true);
     const reply = JSON.parse(replies[0]?.content ?? '{}').text as string;
     expect(reply).toContain('<at user_id="ou_test_user"></at>');
-    expect(reply).toContain('❌ Deploy failed · acme/shop');
+    // A text reply is in one language: Chinese on Feishu (the default language: auto).
+    expect(reply).toContain('❌ Deploy 运行失败 · acme/shop');
     expect(reply).toContain('https://github.com/acme/shop/actions/runs/1234567890');
 
     const fine = await step({ ...app(), to: CHAT, status: 'in_progress', ...mention });

@@ -16,7 +16,13 @@ beforeEach(() => useFake());
 afterEach(() => fake.close());
 
 const CHAT = 'oc_test_chat';
-const app = () => ({ 'app-id': 'cli_test_app', 'app-secret': 'test-secret', domain: fake.url });
+// English rows (a row is one copy in one language; with auto it is Chinese on Feishu).
+const app = () => ({
+  'app-id': 'cli_test_app',
+  'app-secret': 'test-secret',
+  domain: fake.url,
+  language: 'en_us',
+});
 /** Many runners at once on a shared machine: give every step room. */
 const SLOW = { timeoutMs: 90_000 };
 
@@ -253,7 +259,8 @@ describe('run-card in a dry run', () => {
       },
     });
     expectClean(row);
-    expect(JSON.parse(row.outputs.content ?? '{}').content).toBe('⏳ **lint** · In progress');
+    // A row is one copy in one language: with the default (auto) on Feishu, Chinese.
+    expect(JSON.parse(row.outputs.content ?? '{}').content).toBe('⏳ **lint** · 进行中');
     expect(fake.requests).toHaveLength(0);
   });
 });

@@ -115,6 +115,16 @@ function readable(markdown: string): string {
 }
 
 describe('what failed, on the card', () => {
+  it('is written in the language asked for: with zh_cn, no English word of the action', async () => {
+    const { feishu: f } = await start();
+    const result = await run({ inputs: { ...app(f), to: CHAT, needs: NEEDS, language: 'zh_cn' } });
+    expect(result.code, result.stdout).toBe(0);
+    const markdown = markdownOf(f.messages(CHAT)[0]?.content);
+    expect(markdown).toContain('**失败详情**');
+    expect(markdown).toContain(' — 失败于 [第 3 步：Run tests]');
+    expect(markdown).not.toMatch(/What failed|failed at|\bstep \d/);
+  });
+
   it("names a final job's failed job and step with the log link, and the annotations literally", async () => {
     const { feishu: f, github: g } = await start();
     const result = await run({ inputs: { ...app(f), to: CHAT, needs: NEEDS } });

@@ -499,6 +499,49 @@ describe('send and history', () => {
     });
     expect(image.json.code).toBe(230001);
   });
+
+  it('checks JSON 2.0 languages: no card-wide i18n, known locales, i18n_content beside text', async () => {
+    const f = await start();
+    const token = await tokenFor(f);
+    const send2 = (card: Record<string, unknown>) =>
+      send(f, 'POST', '/im/v1/messages?receive_id_type=chat_id', {
+        token,
+        body: {
+          receive_id: 'oc_test_chat',
+          msg_type: 'interactive',
+          content: JSON.stringify(card),
+        },
+      });
+    const body = { elements: [{ tag: 'markdown', content: 'x' }] };
+    const v1Style = await send2({ schema: '2.0', i18n_elements: { zh_cn: [] }, body });
+    expect(String(v1Style.json.msg)).toContain('ErrCode: 200861');
+    const badLocale = await send2({ schema: '2.0', config: { locales: ['zh_CN'] }, body });
+    expect(badLocale.json.code).toBe(230099);
+    const onButton = await send2({
+      schema: '2.0',
+      body: { elements: [{ tag: 'button', i18n_content: { zh_cn: 'x' } }] },
+    });
+    expect(onButton.json.code).toBe(230099);
+    const good = {
+      schema: '2.0',
+      config: {
+        locales: ['zh_cn', 'en_us'],
+        summary: { content: 'S', i18n_content: { zh_cn: '摘要' } },
+      },
+      header: { title: { tag: 'plain_text', content: 'Title', i18n_content: { zh_cn: '标题' } } },
+      body: {
+        elements: [
+          { tag: 'markdown', content: 'Hello', i18n_content: { zh_cn: '你好', en_us: 'Hello' } },
+        ],
+      },
+    };
+    expect((await send2(good)).json.code).toBe(0);
+    // History's flattened view shows one language (modelled as Chinese).
+    expect(JSON.parse(flattenCardForHistory(JSON.stringify(good)))).toEqual({
+      title: '标题',
+      elements: [[{ tag: 'text', text: '你好' }]],
+    });
+  });
 });
 
 describe('uuid, rate limit, replies', () => {

@@ -6,10 +6,12 @@
 import { Input } from '../constants.js';
 import { InputError } from '../errors.js';
 import type { Settings } from '../settings.js';
-import { footerElement, renderCard } from './card.js';
+import { CARD_MAX_ELEMENTS, footerElement, renderCard } from './card.js';
 import { withSupportedMentions } from './mentions.js';
 import { type Budget, type Notice, scaleBudget } from './model.js';
 import { renderPost, renderText } from './text.js';
+
+export { countElements } from './card.js';
 
 /** Feishu's msg_type of a message. */
 export type FeishuMsgType = 'interactive' | 'text' | 'post' | 'image';
@@ -28,7 +30,7 @@ export const LIMITS = {
   textBytes: 150 * 1024,
   /** A custom-bot webhook's whole request body. */
   webhookBodyBytes: 20 * 1024,
-  cardElements: 200,
+  cardElements: CARD_MAX_ELEMENTS,
 } as const;
 
 /**
@@ -94,16 +96,16 @@ export function renderContents(
         },
       ];
     case 'text':
-      return [{ msgType, content: fitWithin((b) => renderText(notice, b), limit, settings) }];
+      return [{ msgType, content: fitWithin(renderText, notice, limit, settings) }];
     case 'post':
       return [
         {
           msgType,
-          content: fitWithin((b) => renderPost(notice, b, viaWebhook), limit, settings),
+          content: fitWithin((n, b) => renderPost(n, b, viaWebhook), notice, limit, settings),
         },
       ];
     case 'card':
-      return [{ msgType, content: fitWithin((b) => renderCard(notice, b), limit, settings) }];
+      return [{ msgType, content: fitWithin(renderCard, notice, limit, settings) }];
   }
 }
 
@@ -113,16 +115,38 @@ interface Limit {
   viaWebhook: boolean;
 }
 
-/** Renders with smaller and smaller budgets until the content is within the limit. */
-function fitWithin<T>(render: (budget: Budget) => T, limit: Limit, settings: Settings): T {
-  let content = render(scaleBudget(1));
-  for (const scale of SCALES.slice(1)) {
-    if (sentBytes(content, limit.viaWebhook) <= limit.bytes) break;
-    content = render(scaleBudget(scale));
+/**
+ * Renders with smaller and smaller budgets until the content is within the limit. A post
+ * repeats everything per language and a card its own words: when every language cannot fit
+ * even trimmed, the first language alone is the last resort before giving up.
+ */
+function fitWithin<T>(
+  render: (notice: Notice, budget: Budget) => T,
+  notice: Notice,
+  limit: Limit,
+  settings: Settings,
+): T {
+  const attempts =
+    notice.languages.length > 1
+      ? [notice, { ...notice, languages: notice.languages.slice(0, 1) }]
+      : [notice];
+  let size = 0;
+  for (const attempt of attempts) {
+    const fits = (scale: number) => {
+      const content = render(attempt, scaleBudget(scale));
+      size = sentBytes(content, limit.viaWebhook);
+      return size <= limit.bytes ? content : undefined;
+    };
+    const full = fits(1);
+    if (full) return full;
+    // Trimmed to the least, still too large: no use trying the scales between.
+    if (!fits(0)) continue;
+    for (const scale of SCALES.slice(1)) {
+      const content = fits(scale);
+      if (content) return content;
+    }
   }
-  const size = sentBytes(content, limit.viaWebhook);
-  if (size > limit.bytes) throw tooLarge(settings, size, limit.bytes);
-  return content;
+  throw tooLarge(settings, size, limit.bytes);
 }
 
 /**
@@ -172,14 +196,17 @@ function withFooter(card: Record<string, unknown>, notice: Notice): Record<strin
   switch (footerSlotOf(card)) {
     case 'body': {
       const body = card.body as Record<string, unknown>;
-      const footer = footerElement(notice.footer, notice.footerId);
+      const footer = footerElement(notice.footer, notice.footerId, notice.languages);
       return { ...card, body: { ...body, elements: [...(body.elements as unknown[]), footer] } };
     }
     case 'elements':
-      // Card 1.0 has no element_id: its footer is found by its text.
+      // Card 1.0 has no element_id (its footer is found by its text) and no i18n_content.
       return {
         ...card,
-        elements: [...(card.elements as unknown[]), footerElement(notice.footer, undefined)],
+        elements: [
+          ...(card.elements as unknown[]),
+          footerElement(notice.footer, undefined, notice.languages.slice(0, 1)),
+        ],
       };
     default:
       return card;
@@ -215,12 +242,4 @@ function withinLimit(
     );
   }
   return content;
-}
-
-/** Counts every tagged component of a card (nested ones too): Feishu allows 200. */
-export function countElements(node: unknown): number {
-  if (Array.isArray(node)) return node.reduce((sum: number, item) => sum + countElements(item), 0);
-  if (node === null || typeof node !== 'object') return 0;
-  const own = 'tag' in node && typeof (node as { tag: unknown }).tag === 'string' ? 1 : 0;
-  return Object.values(node).reduce((sum: number, child) => sum + countElements(child), own);
 }

@@ -39,8 +39,11 @@ const MARKDOWN_SPECIAL = /[&<>*_[\]()#`~|\\!${}@]/g;
 
 const MAX_URL_LENGTH = 2048;
 
-/** Marks the end of text cut short to fit a limit. */
-export const TRUNCATED = '… (truncated)';
+/**
+ * Marks the end of text cut short to fit a limit. No words: the text it ends is one copy
+ * whatever the reader's language.
+ */
+export const TRUNCATED = '… ✂️';
 
 /** Removes invisible controls; folds line breaks into a space when the text must stay on one line. */
 export function clean(text: string, singleLine = true): string {
@@ -50,10 +53,19 @@ export function clean(text: string, singleLine = true): string {
 
 /** Shortens text to at most `max` characters (code points), marking the cut. */
 export function clip(text: string, max: number): string {
-  const chars = Array.from(text);
-  if (chars.length <= max) return text;
+  // Never more code points than UTF-16 units; and a long text is walked only as far as the cut.
+  if (text.length <= max) return text;
   const keep = Math.max(0, max - TRUNCATED.length);
-  return `${chars.slice(0, keep).join('').trimEnd()}${TRUNCATED}`;
+  let count = 0;
+  let index = 0;
+  let keepEnd = 0;
+  for (const char of text) {
+    if (count === keep) keepEnd = index;
+    count++;
+    index += char.length;
+    if (count > max) return `${text.slice(0, keepEnd).trimEnd()}${TRUNCATED}`;
+  }
+  return text;
 }
 
 /**

@@ -3,14 +3,15 @@
  * payload is untrusted and goes into Spans as literal text; URLs pass through safeUrl.
  */
 import type { Payload, RunContext } from '../context.js';
-import type { LinkButton } from '../settings.js';
+import { type Text, words } from '../language.js';
 import { safeUrl } from './escape.js';
-import type { NoticeFact, NoticeList, Span } from './model.js';
+import type { NoticeButton, NoticeFact, NoticeList, Span } from './model.js';
+import { PULL_REQUEST_ACTION, resultWord, W } from './words.js';
 
 export interface EventFacts {
   facts: NoticeFact[];
   lists: NoticeList[];
-  buttons: LinkButton[];
+  buttons: NoticeButton[];
   /** The GitHub login of whoever wrote the change, when the event names one. */
   authorLogin?: string;
   /** The branch the notice is about (the triggering run's, for workflow_run). */
@@ -41,11 +42,11 @@ function objectAt(payload: unknown, path: string): Record<string, unknown> | und
     : undefined;
 }
 
-const text = (value: string): Span => ({ text: value });
+const text = (value: Text): Span => ({ text: value });
 const link = (value: string, href?: string): Span =>
   href ? { text: value, href } : { text: value };
 
-function fact(label: string, ...value: (Span | undefined)[]): NoticeFact | undefined {
+function fact(label: Text, ...value: (Span | undefined)[]): NoticeFact | undefined {
   const spans = value.filter((span): span is Span => span !== undefined && span.text !== '');
   return spans.length > 0 ? { label, value: spans } : undefined;
 }
@@ -72,7 +73,7 @@ export function eventFacts(ctx: RunContext): EventFacts {
       else if (f) result.facts.push(f);
     }
   };
-  const button = (label: string, url: string | undefined) => {
+  const button = (label: Text, url: string | undefined) => {
     const safe = safeUrl(url);
     if (safe) result.buttons.push({ label, url: safe });
   };
@@ -82,28 +83,28 @@ export function eventFacts(ctx: RunContext): EventFacts {
   const headMessage = specific.commitMessage ?? firstLine(pick(p, 'head_commit.message'));
 
   add(
-    fact('Repository', link(ctx.repository, safeUrl(repoUrl))),
-    fact(ctx.refType === 'tag' && !specific.branch ? 'Tag' : 'Branch', link(branch)),
+    fact(W.repository, link(ctx.repository, safeUrl(repoUrl))),
+    fact(ctx.refType === 'tag' && !specific.branch ? W.tag : W.branch, link(branch)),
     fact(
-      'Commit',
+      W.commit,
       link(shortSha(sha) ?? '', safeUrl(commitUrl)),
       headMessage ? text(` ${headMessage}`) : undefined,
     ),
     ...specific.facts,
-    fact('Actor', text(ctx.actor)),
-    fact('Event', text(ctx.eventName)),
-    fact('Workflow', text(ctx.workflow)),
-    fact('Job', text(ctx.job)),
+    fact(W.actor, text(ctx.actor)),
+    fact(W.event, text(ctx.eventName)),
+    fact(W.workflow, text(ctx.workflow)),
+    fact(W.job, text(ctx.job)),
     fact(
-      'Run',
+      W.run,
       link(ctx.runNumber ? `#${ctx.runNumber}` : ctx.runId, safeUrl(ctx.runUrl)),
-      ctx.runAttempt !== '1' ? text(` (attempt ${ctx.runAttempt})`) : undefined,
+      ctx.runAttempt !== '1' ? text(words(W.attempt, { n: ctx.runAttempt })) : undefined,
     ),
   );
   result.lists.push(...specific.lists);
-  button('View run', ctx.runUrl);
+  button(W.viewRun, ctx.runUrl);
   for (const b of specific.buttons) button(b.label, b.url);
-  if (!specific.buttons.some((b) => b.label === 'Commit')) button('Commit', commitUrl);
+  if (!specific.buttons.some((b) => b.label === W.viewCommit)) button(W.viewCommit, commitUrl);
   result.authorLogin = specific.authorLogin;
   return result;
 }
@@ -111,7 +112,7 @@ export function eventFacts(ctx: RunContext): EventFacts {
 interface Specific {
   facts: (NoticeFact | undefined)[];
   lists: NoticeList[];
-  buttons: { label: string; url: string | undefined }[];
+  buttons: { label: Text; url: string | undefined }[];
   sha?: string;
   commitMessage?: string;
   authorLogin?: string;
@@ -139,7 +140,7 @@ function perEvent(ctx: RunContext, p: Payload): Specific {
     case 'deployment_status':
       return deployment(p);
     case 'schedule':
-      return { ...none, facts: [fact('Schedule', link(pick(p, 'schedule') ?? ''))] };
+      return { ...none, facts: [fact(W.schedule, link(pick(p, 'schedule') ?? ''))] };
     case 'merge_group':
       return {
         ...none,
@@ -147,7 +148,7 @@ function perEvent(ctx: RunContext, p: Payload): Specific {
         commitMessage: firstLine(pick(p, 'merge_group.head_commit.message')),
         facts: [
           fact(
-            'Merge queue',
+            W.mergeQueue,
             link(pick(p, 'merge_group.base_ref')?.replace(/^refs\/heads\//, '') ?? ''),
           ),
         ],
@@ -158,7 +159,7 @@ function perEvent(ctx: RunContext, p: Payload): Specific {
         ...none,
         facts: [
           fact(
-            'Issue',
+            W.issue,
             link(
               `#${pick(p, 'issue.number') ?? ''} ${pick(p, 'issue.title') ?? ''}`.trim(),
               safeUrl(pick(p, 'issue.html_url')),
@@ -176,7 +177,7 @@ function push(p: Payload): Specific {
   const commits = Array.isArray(p.commits) ? (p.commits as unknown[]) : [];
   const compare = pick(p, 'compare');
   const list: NoticeList = {
-    title: 'Commits',
+    title: W.commits,
     total: commits.length,
     items: commits.map((c) => ({
       spans: [
@@ -189,14 +190,21 @@ function push(p: Payload): Specific {
   return {
     facts: [
       commits.length > 1
-        ? fact('Commits', link(String(commits.length), safeUrl(compare)))
+        ? fact(W.commitCount, link(String(commits.length), safeUrl(compare)))
         : undefined,
-      pick(p, 'forced') === 'true' ? fact('Force push', text('yes')) : undefined,
+      pick(p, 'forced') === 'true' ? fact(W.forcePush, text(W.yes)) : undefined,
     ],
     lists: commits.length > 1 ? [list] : [],
-    buttons: commits.length > 1 ? [{ label: 'Compare', url: compare }] : [],
+    buttons: commits.length > 1 ? [{ label: W.compare, url: compare }] : [],
     authorLogin: pick(p, 'head_commit.author.username') ?? pick(p, 'pusher.name'),
   };
+}
+
+/** GitHub's word for what happened to a pull request, in the reader's language. */
+function pullRequestAction(action: string): Text {
+  return Object.hasOwn(PULL_REQUEST_ACTION, action)
+    ? (PULL_REQUEST_ACTION[action] as Text)
+    : action;
 }
 
 function pullRequest(p: Payload): Specific {
@@ -208,16 +216,16 @@ function pullRequest(p: Payload): Specific {
   return {
     facts: [
       fact(
-        'Pull request',
+        W.pullRequest,
         link(`#${number ?? '?'}`, url),
         text(` ${pick(p, 'pull_request.title') ?? ''}`),
       ),
-      fact('Author', text(pick(p, 'pull_request.user.login') ?? '')),
-      base && head ? fact('Merge', link(base), text(' ← '), link(head)) : undefined,
-      fact('Action', text(merged ? 'merged' : (pick(p, 'action') ?? ''))),
+      fact(W.author, text(pick(p, 'pull_request.user.login') ?? '')),
+      base && head ? fact(W.merge, link(base), text(' ← '), link(head)) : undefined,
+      fact(W.action, text(pullRequestAction(merged ? 'merged' : (pick(p, 'action') ?? '')))),
     ],
     lists: [],
-    buttons: [{ label: 'Pull request', url }],
+    buttons: [{ label: W.viewPullRequest, url }],
     sha: pick(p, 'pull_request.head.sha'),
     authorLogin: pick(p, 'pull_request.user.login'),
   };
@@ -227,12 +235,12 @@ function release(p: Payload): Specific {
   const url = safeUrl(pick(p, 'release.html_url'));
   return {
     facts: [
-      fact('Release', link(pick(p, 'release.name') ?? pick(p, 'release.tag_name') ?? '', url)),
-      fact('Tag', link(pick(p, 'release.tag_name') ?? '')),
-      pick(p, 'release.prerelease') === 'true' ? fact('Pre-release', text('yes')) : undefined,
+      fact(W.release, link(pick(p, 'release.name') ?? pick(p, 'release.tag_name') ?? '', url)),
+      fact(W.tag, link(pick(p, 'release.tag_name') ?? '')),
+      pick(p, 'release.prerelease') === 'true' ? fact(W.prerelease, text(W.yes)) : undefined,
     ],
     lists: [],
-    buttons: [{ label: 'Release', url }],
+    buttons: [{ label: W.viewRelease, url }],
     authorLogin: pick(p, 'release.author.login'),
   };
 }
@@ -244,7 +252,7 @@ function dispatch(p: Payload): Specific {
     .map(([k, v]) => ({ spans: [link(k), text(`: ${String(v)}`)] }));
   return {
     facts: [],
-    lists: items.length > 0 ? [{ title: 'Inputs', items, total: items.length }] : [],
+    lists: items.length > 0 ? [{ title: W.inputs, items, total: items.length }] : [],
     buttons: [],
   };
 }
@@ -258,18 +266,20 @@ function workflowRun(p: Payload): Specific {
   return {
     facts: [
       fact(
-        'Triggered by',
+        W.triggeredBy,
         link(pick(p, 'workflow_run.name') ?? '', url),
         text(pick(p, 'workflow_run.run_number') ? ` #${pick(p, 'workflow_run.run_number')}` : ''),
         text(title ? ` · ${title}` : ''),
       ),
       fact(
-        'Conclusion',
-        text(pick(p, 'workflow_run.conclusion') ?? pick(p, 'workflow_run.status') ?? ''),
+        W.conclusion,
+        text(
+          resultWord(pick(p, 'workflow_run.conclusion') ?? pick(p, 'workflow_run.status') ?? ''),
+        ),
       ),
     ],
     lists: [],
-    buttons: [{ label: 'Triggering run', url }],
+    buttons: [{ label: W.triggeringRun, url }],
     // The commit, its branch and its title are the triggering run's, shown together: this
     // workflow's own ref is the default branch, which has nothing to do with that commit.
     sha: pick(p, 'workflow_run.head_sha'),
@@ -286,17 +296,17 @@ function deployment(p: Payload): Specific {
   return {
     facts: [
       fact(
-        'Environment',
+        W.environment,
         link(pick(p, 'deployment.environment') ?? pick(p, 'deployment_status.environment') ?? ''),
       ),
-      fact('State', text(pick(p, 'deployment_status.state') ?? '')),
+      fact(W.state, text(resultWord(pick(p, 'deployment_status.state') ?? ''))),
       fact(
-        'Description',
+        W.description,
         text(pick(p, 'deployment_status.description') ?? pick(p, 'deployment.description') ?? ''),
       ),
     ],
     lists: [],
-    buttons: [{ label: 'Environment', url: target }],
+    buttons: [{ label: W.openEnvironment, url: target }],
     sha: pick(p, 'deployment.sha'),
     authorLogin: pick(p, 'deployment.creator.login'),
   };

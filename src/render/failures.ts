@@ -5,11 +5,13 @@
  * renderer; only URLs checked by safeUrl become links. Pure.
  */
 import type { FailureReport } from '../github/jobs.js';
+import { type Text, words } from '../language.js';
 import { parseStatus, STATUS_LOOK } from '../status.js';
 import { safeUrl } from './escape.js';
 import type { NoticeList, NoticeListItem, Span } from './model.js';
+import { W } from './words.js';
 
-export const WHAT_FAILED_TITLE = 'What failed';
+export const WHAT_FAILED_TITLE = W.whatFailed;
 
 export function whatFailedList(report: FailureReport): NoticeList {
   const items: NoticeListItem[] = [];
@@ -20,8 +22,13 @@ export function whatFailedList(report: FailureReport): NoticeList {
       link(job.name, job.url),
     ];
     job.steps.forEach((step, i) => {
-      spans.push({ text: i === 0 ? ' — failed at ' : ', ' });
-      spans.push(link(step.number ? `step ${step.number}: ${step.name}` : step.name, step.url));
+      spans.push({ text: i === 0 ? W.failedAt : ', ' });
+      spans.push(
+        link(
+          step.number ? words(W.step, { n: step.number, name: step.name }) : step.name,
+          step.url,
+        ),
+      );
     });
     items.push({ spans });
     for (const annotation of job.annotations) {
@@ -35,11 +42,11 @@ export function whatFailedList(report: FailureReport): NoticeList {
     }
   }
   const hidden = report.total - report.jobs.length;
-  if (hidden > 0) items.push({ spans: [{ text: `and ${hidden} more failed jobs` }] });
+  if (hidden > 0) items.push({ spans: [{ text: words(W.moreFailedJobs, { n: hidden }) }] });
   return { title: WHAT_FAILED_TITLE, items, total: items.length };
 }
 
-function link(text: string, url: string | undefined): Span {
+function link(text: Text, url: string | undefined): Span {
   const href = safeUrl(url);
   return href ? { text, href } : { text };
 }

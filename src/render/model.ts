@@ -4,11 +4,13 @@
  * author's own markup, which is passed through.
  */
 import { createHash } from 'node:crypto';
-import type { LinkButton } from '../settings.js';
-import { STATUSES, type Status } from '../status.js';
+import { type Language, type Text, type Words, words } from '../language.js';
+import { STATUS_LOOK, STATUSES, type Status } from '../status.js';
+import { W } from './words.js';
 
 export interface Span {
-  text: string;
+  /** Translated when the action wrote it (a duration, "yes"); event text is one copy. */
+  text: Text;
   /** A URL we built or validated (see safeUrl). */
   href?: string;
   /** Author-written markdown (the message, fields): passed through unescaped. */
@@ -16,7 +18,7 @@ export interface Span {
 }
 
 export interface NoticeFact {
-  label: string;
+  label: Text;
   value: Span[];
 }
 
@@ -25,7 +27,7 @@ export interface NoticeListItem {
 }
 
 export interface NoticeList {
-  title: string;
+  title: Text;
   items: NoticeListItem[];
   /** How many items there were before the list was trimmed. */
   total: number;
@@ -44,22 +46,29 @@ export interface NoticeImage {
   alt: string;
 }
 
+export interface NoticeButton {
+  label: Text;
+  url: string;
+}
+
 export interface Notice {
   status: Status;
+  /** The languages to write, the first where only one fits (see languagesFor). */
+  languages: Language[];
   /** The status tag's words when they say more than the status ("Fixed"). */
-  label?: string;
+  label?: Words;
   /** Plain text with the status icon. */
-  title: string;
-  /** Plain text: the status label and the repository. */
-  subtitle: string;
+  title: Text;
+  /** Plain text: where and which run. */
+  subtitle: Text;
   message?: string;
   facts: NoticeFact[];
   lists: NoticeList[];
   images: NoticeImage[];
   mentions: Mention[];
-  buttons: LinkButton[];
+  buttons: NoticeButton[];
   /** Plain text; carries the key and status in a form that survives history's flattening. */
-  footer: string;
+  footer: Text;
   /** The footer element's element_id when the notice has a key (see footerElementId). */
   footerId?: string;
 }
@@ -83,10 +92,18 @@ export function scaleBudget(scale: number): Budget {
 
 const BRAND = 'feishu-notify';
 const SEPARATOR = ' · ';
-
 /** How a notice that a later run took over, or that was withdrawn, reads in its footer. */
 export type Collapse = 'superseded' | 'withdrawn';
-const COLLAPSES: readonly Collapse[] = ['superseded', 'withdrawn'];
+
+/**
+ * The footer's machine-readable marks, the same in every language: a history scan finds and
+ * reads a notice whatever language its reader (or history's view) picked. The status is its
+ * icon and a collapse a sign, so no word needs translating. Earlier versions wrote the English
+ * words (`key «…»`, `failure`, `superseded`), still read.
+ */
+const KEY_MARK = '🔑';
+const COLLAPSE_SIGN: Record<Collapse, string> = { superseded: '⤴️', withdrawn: '↩️' };
+const LEGACY_KEY_MARK = 'key';
 
 /** What a footer tells a later run: the key, the notice's status, and whether it was collapsed. */
 export interface FooterMark {
@@ -98,29 +115,32 @@ export interface FooterMark {
 }
 
 /**
- * The footer: "feishu-notify · run #42 · key «deploy-prod» · failure", and on a collapsed card
- * "… · failure · superseded". One plain-text run, so it survives every history view as a line
- * of its own; the key sits in guillemets so `deploy-prod` never matches `deploy-prod-eu`. The
- * status and collapse words are fixed identifiers, not prose: they stay the same whatever
- * language the rest of the card is written in, so any later run can read them back.
+ * The footer: "feishu-notify · 第 42 次运行 · 🔑 «deploy-prod» · ❌", and on a collapsed card
+ * "… · ❌ · ⤴️". One plain-text run, so it survives every history view as a line of its own;
+ * the key sits in guillemets so `deploy-prod` never matches `deploy-prod-eu`. Only the run's
+ * words are translated.
  */
 export function footerText(
   runNumber: string,
   key: string | undefined,
   status?: Status,
   collapsed?: Collapse,
-): string {
+): Words {
   const parts = [BRAND];
-  if (runNumber) parts.push(`run #${runNumber}`);
+  if (runNumber) parts.push('{run}');
   if (key) {
-    parts.push(`key «${key}»`);
-    if (status) parts.push(status);
-    if (collapsed) parts.push(collapsed);
+    parts.push(`${KEY_MARK} «{key}»`);
+    if (status) parts.push(STATUS_LOOK[status].icon);
+    if (collapsed) parts.push(COLLAPSE_SIGN[collapsed]);
   }
-  return parts.join(SEPARATOR);
+  const line = parts.join(SEPARATOR);
+  return words(
+    { zh_cn: line, en_us: line, ja_jp: line },
+    { run: words(W.runNumber, { n: runNumber }), key: key ?? '' },
+  );
 }
 
-export function footerOf(mark: FooterMark): string {
+export function footerOf(mark: FooterMark): Words {
   return footerText(mark.runNumber ?? '', mark.key, mark.status, mark.collapsed);
 }
 
@@ -133,26 +153,51 @@ export function footerElementId(key: string): string {
   return `fnk_${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
 }
 
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Each way a status or collapse has been written in a footer, to what it means. */
+const STATUS_MARKS = new Map<string, Status>([
+  ...STATUSES.map((s) => [STATUS_LOOK[s].icon, s] as const),
+  ...STATUSES.map((s) => [s, s] as const),
+]);
+const COLLAPSE_MARKS = new Map<string, Collapse>(
+  (Object.keys(COLLAPSE_SIGN) as Collapse[]).flatMap((c) => [
+    [COLLAPSE_SIGN[c], c] as const,
+    [c, c] as const,
+  ]),
+);
+const alternatives = (marks: Map<string, unknown>) =>
+  [...marks.keys()]
+    .sort((a, b) => b.length - a.length)
+    .map(escapeRegExp)
+    .join('|');
+
 /**
  * Brand, then anything but guillemets (the run, in whatever words the card's language uses),
- * then the machine-readable part: the key in guillemets, the status, the collapse word.
+ * then the machine-readable part: the key in guillemets, the status, the collapse sign.
  */
 const FOOTER_LINE = new RegExp(
-  `^${BRAND}(?: · ([^«»]{1,80}?))? · key «([^«»]+)»(?: · (${STATUSES.join('|')}))?(?: · (${COLLAPSES.join('|')}))?$`,
+  `^${BRAND}(?: · ([^«»]{1,80}?))? · (?:${KEY_MARK}|${LEGACY_KEY_MARK}) «([^«»]+)»(?: · (${alternatives(STATUS_MARKS)}))?(?: · (${alternatives(COLLAPSE_MARKS)}))?$`,
+  'u',
 );
 
 /**
- * Reads a line (of a message's text) as our footer for this key. The whole line must have the
- * footer's shape: event text can contain "key «x»" but never with whole guillemets (escaping
- * breaks them), and never as a line of its own that starts with the brand.
+ * Reads a line (of a message's text) as our footer for this key, in any language and in the
+ * form earlier versions wrote. The whole line must have the footer's shape: event text can
+ * contain "🔑 «x»" but never with whole guillemets (escaping breaks them), and never as a line of
+ * its own that starts with the brand.
  */
 export function readFooter(line: string, key: string): FooterMark | undefined {
   const m = FOOTER_LINE.exec(line.trim());
   if (!m || m[2] !== key) return undefined;
   const mark: FooterMark = { key };
-  const runNumber = m[1] ? /#(\d+)/.exec(m[1])?.[1] : undefined;
+  const runNumber = m[1] ? /(\d+)/.exec(m[1])?.[1] : undefined;
   if (runNumber) mark.runNumber = runNumber;
-  if (m[3]) mark.status = m[3] as Status;
-  if (m[4]) mark.collapsed = m[4] as Collapse;
+  const status = m[3] ? STATUS_MARKS.get(m[3]) : undefined;
+  if (status) mark.status = status;
+  const collapsed = m[4] ? COLLAPSE_MARKS.get(m[4]) : undefined;
+  if (collapsed) mark.collapsed = collapsed;
   return mark;
 }

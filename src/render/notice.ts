@@ -1,6 +1,7 @@
 /** Settings + run context (+ what delivery learned, e.g. image keys) -> a Notice. Pure. */
 import type { RunContext } from '../context.js';
 import type { FailureReport } from '../github/jobs.js';
+import { joinText, perLanguage, type Text, type Words, words } from '../language.js';
 import type { Streak } from '../notify-on.js';
 import type { FeishuPerson, MentionTarget, NeededJob, Settings } from '../settings.js';
 import { parseStatus, STATUS_LOOK, type Status } from '../status.js';
@@ -14,6 +15,7 @@ import {
   type NoticeFact,
   type NoticeList,
 } from './model.js';
+import { resultWord, STATUS_TITLE, STREAK_LABEL, STREAK_TITLE, W } from './words.js';
 
 export interface NoticeExtras {
   /** Uploaded images, in input order. */
@@ -30,36 +32,37 @@ export interface NoticeExtras {
   people?: Record<string, FeishuPerson>;
 }
 
-/** How a streak changes the default title's phrase and the status tag. */
-const STREAK_LOOK: Record<Streak, { phrase: string; label: string }> = {
-  fixed: { phrase: 'fixed', label: 'Fixed' },
-  'still-failing': { phrase: 'still failing', label: 'Still failing' },
-};
-
 export function buildNotice(
   settings: Settings,
   ctx: RunContext,
   extras: NoticeExtras = {},
 ): Notice {
   const status = extras.status ?? settings.status ?? statusFromNeeds(settings.needs);
-  const look = { ...STATUS_LOOK[status], ...(extras.streak ? STREAK_LOOK[extras.streak] : {}) };
+  const look = STATUS_LOOK[status];
   const event = eventFacts(ctx);
-  const workflow = ctx.workflow || 'Workflow';
-  const title = settings.title
+  // The author's title stays as written; the default one is the action's, so it is translated.
+  const title: Text = settings.title
     ? `${look.icon} ${settings.title}`
-    : `${look.icon} ${workflow} ${look.phrase}${ctx.repository ? ` · ${ctx.repository}` : ''}`;
+    : joinText([
+        `${look.icon} `,
+        words(extras.streak ? STREAK_TITLE[extras.streak] : STATUS_TITLE[status], {
+          workflow: ctx.workflow || W.workflow,
+        }),
+        ctx.repository ? ` · ${ctx.repository}` : '',
+      ]);
   // The tag shows the status and a default title the repository: the subtitle adds where and which run.
-  const subtitle = [
-    settings.title ? ctx.repository : '',
-    event.branch,
-    ctx.runNumber ? `run #${ctx.runNumber}` : '',
-  ]
-    .filter(Boolean)
-    .join(' · ');
+  const subtitle = joinText(
+    [
+      settings.title ? ctx.repository : '',
+      event.branch,
+      ctx.runNumber ? words(W.runNumber, { n: ctx.runNumber }) : '',
+    ].filter(Boolean),
+    ' · ',
+  );
 
   const facts: NoticeFact[] = [];
   if (extras.durationMs !== undefined) {
-    facts.push({ label: 'Duration', value: [{ text: formatDuration(extras.durationMs) }] });
+    facts.push({ label: W.duration, value: [{ text: formatDuration(extras.durationMs) }] });
   }
   facts.push(...event.facts);
   for (const field of settings.fields) {
@@ -74,7 +77,8 @@ export function buildNotice(
 
   return {
     status,
-    ...(extras.streak ? { label: look.label } : {}),
+    languages: settings.languages,
+    ...(extras.streak ? { label: STREAK_LABEL[extras.streak] } : {}),
     title,
     subtitle,
     message: settings.message,
@@ -103,13 +107,18 @@ export function statusFromNeeds(needs: NeededJob[]): Status {
 
 function jobsList(needs: NeededJob[]): NoticeList {
   return {
-    title: 'Jobs',
+    title: W.jobs,
     total: needs.length,
     items: needs.map((job) => {
       const status = parseStatus(job.result);
       const icon = status ? STATUS_LOOK[status].icon : '❔';
       return {
-        spans: [{ text: `${icon} ` }, { text: job.name }, { text: ` ${job.result}` }],
+        spans: [
+          { text: `${icon} ` },
+          { text: job.name },
+          { text: ' ' },
+          { text: resultWord(job.result) },
+        ],
       };
     }),
   };
@@ -140,12 +149,18 @@ function resolveMentions(
   return mentions;
 }
 
-export function formatDuration(ms: number): string {
+/** "1h 2m 5s", "1 小时 2 分 5 秒", "1時間2分5秒": the largest unit first, none left out after it. */
+export function formatDuration(ms: number): Words {
   const total = Math.max(0, Math.round(ms / 1000));
   const h = Math.floor(total / 3600);
   const m = Math.floor((total % 3600) / 60);
   const s = total % 60;
-  if (h > 0) return `${h}h ${m}m ${s}s`;
-  if (m > 0) return `${m}m ${s}s`;
-  return `${s}s`;
+  const parts = [
+    ...(h > 0 ? [words(W.hours, { n: h })] : []),
+    ...(h > 0 || m > 0 ? [words(W.minutes, { n: m })] : []),
+    words(W.seconds, { n: s }),
+  ];
+  return perLanguage((language) =>
+    parts.map((part) => part[language]).join(W.durationGap[language]),
+  );
 }

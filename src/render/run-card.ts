@@ -5,11 +5,13 @@
  * share an element.
  */
 import { createHash } from 'node:crypto';
+import type { Language } from '../language.js';
 import { STATUS_LOOK, type Status } from '../status.js';
 import { renderCard } from './card.js';
 import { inertMarkdown } from './escape.js';
 import { FULL_BUDGET, type Notice } from './model.js';
 import { formatDuration } from './notice.js';
+import { STATUS_LABEL, W } from './words.js';
 
 type Element = Record<string, unknown>;
 
@@ -20,12 +22,14 @@ const ROW_PREFIX = 'row_';
 const ROW_ID = /^row_[0-9a-f]{16}$/;
 const MAX_LABEL = 100;
 /** A row nobody finished (its job ended without its post step) says so at the end. */
-const UNREPORTED = { icon: '❔', label: 'No result reported' };
+const UNREPORTED_ICON = '❔';
 
 export interface Row {
   label: string;
   status: Status;
   durationMs?: number;
+  /** A row is one copy, written in one language: the first of the run that writes it. */
+  language: Language;
 }
 
 /** `row_` and 16 hex digits of the label's SHA-256: 64 bits, so two labels never meet in practice. */
@@ -35,8 +39,12 @@ export function rowElementId(label: string): string {
 
 export function rowElement(row: Row): Element {
   const look = STATUS_LOOK[row.status];
-  const parts = [`${look.icon} **${inertMarkdown(row.label, MAX_LABEL)}**`, look.label];
-  if (row.durationMs !== undefined) parts.push(formatDuration(row.durationMs));
+  const l = row.language;
+  const parts = [
+    `${look.icon} **${inertMarkdown(row.label, MAX_LABEL)}**`,
+    STATUS_LABEL[row.status][l],
+  ];
+  if (row.durationMs !== undefined) parts.push(formatDuration(row.durationMs)[l]);
   return { tag: 'markdown', element_id: rowElementId(row.label), content: parts.join(' · ') };
 }
 
@@ -92,10 +100,15 @@ function markdownOf(property: Element): string | undefined {
   return text;
 }
 
+/** A row still running, in whichever language it was written, now says none was reported. */
 function finalText(content: string): string {
-  const running = STATUS_LOOK.in_progress;
-  const suffix = ` · ${running.label}`;
-  if (!content.startsWith(running.icon) || !content.endsWith(suffix)) return content;
-  const middle = content.slice(running.icon.length, content.length - suffix.length);
-  return `${UNREPORTED.icon}${middle} · ${UNREPORTED.label}`;
+  const icon = STATUS_LOOK.in_progress.icon;
+  if (!content.startsWith(icon)) return content;
+  for (const [language, label] of Object.entries(STATUS_LABEL.in_progress)) {
+    const suffix = ` · ${label}`;
+    if (!content.endsWith(suffix)) continue;
+    const middle = content.slice(icon.length, content.length - suffix.length);
+    return `${UNREPORTED_ICON}${middle} · ${W.noResult[language as Language]}`;
+  }
+  return content;
 }

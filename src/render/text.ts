@@ -1,23 +1,29 @@
-/** Notice -> text and post (rich text) content. Pure. */
-
+/**
+ * Notice -> text and post (rich text) content. Pure. A text message is in one language (the
+ * notice's first); a post carries a body per language, as Feishu's post format does natively.
+ */
+import { type Language, inLanguage as textIn, words } from '../language.js';
 import { spansToMarkdown } from './card.js';
-import { clip, inertText, TRUNCATED } from './escape.js';
+import { clip, inertText } from './escape.js';
 import type { Budget, Mention, Notice, NoticeFact, NoticeList, Span } from './model.js';
+import { W } from './words.js';
 
-function spansToText(spans: Span[], budget: Budget): string {
+function spansToText(spans: Span[], budget: Budget, language: Language): string {
   return spans
-    .map((s) =>
-      s.markdown ? clip(s.text, budget.valueChars) : inertText(s.text, budget.valueChars),
-    )
+    .map((s) => {
+      const text = textIn(s.text, language);
+      return s.markdown ? clip(text, budget.valueChars) : inertText(text, budget.valueChars);
+    })
     .join('');
 }
 
-function listLines(list: NoticeList, budget: Budget): string[] {
+function listLines(list: NoticeList, budget: Budget, language: Language): string[] {
   const shown = list.items.slice(0, budget.listItems);
-  const lines = shown.map((item) => `• ${spansToText(item.spans, budget)}`);
+  const lines = shown.map((item) => `• ${spansToText(item.spans, budget, language)}`);
   const hidden = list.total - shown.length;
-  if (hidden > 0) lines.push(`• ${hidden} more${TRUNCATED}`);
-  return [`${list.title} (${list.total}):`, ...lines];
+  if (hidden > 0) lines.push(`• ${words(W.moreItems, { n: hidden })[language]}`);
+  const heading = words(W.listHeading, { title: list.title, total: list.total })[language];
+  return [labelled(heading, language).trimEnd(), ...lines];
 }
 
 export function mentionInText(mention: Mention): string {
@@ -35,25 +41,34 @@ export function mentionInText(mention: Mention): string {
   }
 }
 
+/** The label of a line: "Repository: …", "仓库：…", "リポジトリ：…". */
+function labelled(label: string, language: Language): string {
+  return `${label}${W.colon[language]}`;
+}
+
 export function renderText(notice: Notice, budget: Budget): { text: string } {
-  const lines = [inertText(notice.title, 200)];
+  const l = notice.languages[0] ?? 'en_us';
+  const lines = [inertText(textIn(notice.title, l), 200)];
   if (notice.message) lines.push(clip(notice.message, budget.messageChars));
   for (const fact of notice.facts)
-    lines.push(`${inertText(fact.label, 60)}: ${spansToText(fact.value, budget)}`);
-  for (const list of notice.lists) lines.push(...listLines(list, budget));
-  for (const button of notice.buttons) lines.push(`${button.label}: ${button.url}`);
+    lines.push(
+      `${labelled(inertText(textIn(fact.label, l), 60), l)}${spansToText(fact.value, budget, l)}`,
+    );
+  for (const list of notice.lists) lines.push(...listLines(list, budget, l));
+  for (const button of notice.buttons)
+    lines.push(`${labelled(textIn(button.label, l), l)}${button.url}`);
   if (notice.mentions.length > 0) lines.push(notice.mentions.map(mentionInText).join(' '));
-  lines.push(notice.footer);
+  lines.push(textIn(notice.footer, l));
   return { text: lines.join('\n') };
 }
 
 type PostRun = Record<string, unknown>;
 
 /** Spans as post runs; the author's markdown as a text run (see factParagraphs for md). */
-function spansToPost(spans: Span[], budget: Budget): PostRun[] {
+function spansToPost(spans: Span[], budget: Budget, language: Language): PostRun[] {
   return spans.map((s) => {
-    if (s.markdown) return { tag: 'text', text: clip(s.text, budget.valueChars) };
-    const text = inertText(s.text, budget.valueChars);
+    if (s.markdown) return { tag: 'text', text: clip(textIn(s.text, language), budget.valueChars) };
+    const text = inertText(textIn(s.text, language), budget.valueChars);
     return s.href ? { tag: 'a', text, href: s.href } : { tag: 'text', text };
   });
 }
@@ -66,14 +81,21 @@ const PLAIN_LABEL = /^[\p{L}\p{N} ._-]{1,60}$/u;
  * bot's posts take no `md` at all: the author's markdown goes in an md paragraph of its own, or
  * as plain text through a webhook.
  */
-function factParagraphs(fact: NoticeFact, budget: Budget, markdown: boolean): PostRun[][] {
-  const label = inertText(fact.label, 60);
+function factParagraphs(
+  fact: NoticeFact,
+  budget: Budget,
+  markdown: boolean,
+  l: Language,
+): PostRun[][] {
+  const label = inertText(textIn(fact.label, l), 60);
   if (!markdown || !fact.value.some((s) => s.markdown)) {
-    return [[{ tag: 'text', text: `${label}: ` }, ...spansToPost(fact.value, budget)]];
+    return [[{ tag: 'text', text: labelled(label, l) }, ...spansToPost(fact.value, budget, l)]];
   }
-  const value = spansToMarkdown(fact.value, budget);
-  if (PLAIN_LABEL.test(fact.label)) return [[{ tag: 'md', text: `**${fact.label}**: ${value}` }]];
-  return [[{ tag: 'text', text: `${label}:` }], [{ tag: 'md', text: value }]];
+  const value = spansToMarkdown(fact.value, budget, l);
+  const plainLabel = textIn(fact.label, l);
+  if (PLAIN_LABEL.test(plainLabel))
+    return [[{ tag: 'md', text: `**${plainLabel}**${W.colon[l]}${value}` }]];
+  return [[{ tag: 'text', text: labelled(label, l).trimEnd() }], [{ tag: 'md', text: value }]];
 }
 
 function mentionInPost(mention: Mention): PostRun {
@@ -90,32 +112,46 @@ function mentionInPost(mention: Mention): PostRun {
   }
 }
 
-/** `viaWebhook`: a custom bot's posts take the tags text, a, at and img only. */
+/**
+ * One body per language. `viaWebhook`: a custom bot's posts take the tags text, a, at and img
+ * only.
+ */
 export function renderPost(
   notice: Notice,
   budget: Budget,
   viaWebhook = false,
 ): Record<string, unknown> {
+  return Object.fromEntries(
+    notice.languages.map((language) => [language, postBody(notice, budget, viaWebhook, language)]),
+  );
+}
+
+function postBody(
+  notice: Notice,
+  budget: Budget,
+  viaWebhook: boolean,
+  l: Language,
+): Record<string, unknown> {
   const paragraphs: PostRun[][] = [];
-  paragraphs.push([{ tag: 'text', text: inertText(notice.subtitle, 200) }]);
+  paragraphs.push([{ tag: 'text', text: inertText(textIn(notice.subtitle, l), 200) }]);
   if (notice.message) {
     const message = clip(notice.message, budget.messageChars);
     paragraphs.push([viaWebhook ? { tag: 'text', text: message } : { tag: 'md', text: message }]);
   }
-  for (const fact of notice.facts) paragraphs.push(...factParagraphs(fact, budget, !viaWebhook));
+  for (const fact of notice.facts) paragraphs.push(...factParagraphs(fact, budget, !viaWebhook, l));
   for (const list of notice.lists) {
-    paragraphs.push(...listLines(list, budget).map((line) => [{ tag: 'text', text: line }]));
+    paragraphs.push(...listLines(list, budget, l).map((line) => [{ tag: 'text', text: line }]));
   }
   for (const image of notice.images) paragraphs.push([{ tag: 'img', image_key: image.key }]);
   if (notice.buttons.length > 0) {
     paragraphs.push(
       notice.buttons.flatMap((b, i) => [
         ...(i > 0 ? [{ tag: 'text', text: ' · ' }] : []),
-        { tag: 'a', text: inertText(b.label, 40), href: b.url },
+        { tag: 'a', text: inertText(textIn(b.label, l), 40), href: b.url },
       ]),
     );
   }
   if (notice.mentions.length > 0) paragraphs.push(notice.mentions.map(mentionInPost));
-  paragraphs.push([{ tag: 'text', text: notice.footer }]);
-  return { zh_cn: { title: inertText(notice.title, 200), content: paragraphs } };
+  paragraphs.push([{ tag: 'text', text: textIn(notice.footer, l) }]);
+  return { title: inertText(textIn(notice.title, l), 200), content: paragraphs };
 }

@@ -424,6 +424,84 @@ function collectImgKeys(node: unknown, out: string[]): string[] {
   return out;
 }
 
+/**
+ * The languages a card may carry (Feishu's "configure multi-language content" page lists 16).
+ * The card service's exact answer to another is not documented: modelled as a build failure.
+ */
+const CARD_LOCALES = new Set([
+  'zh_cn',
+  'en_us',
+  'zh_hk',
+  'zh_tw',
+  'ja_jp',
+  'id_id',
+  'vi_vn',
+  'th_th',
+  'pt_br',
+  'es_es',
+  'ko_kr',
+  'de_de',
+  'fr_fr',
+  'it_it',
+  'ru_ru',
+  'ms_my',
+]);
+
+/**
+ * Which language history's flattened view of a multi-language card shows is not documented.
+ * Modelled as Chinese (a Feishu tenant's default), so a key footer must be found in it.
+ */
+const HISTORY_LOCALE = 'zh_cn';
+
+/**
+ * JSON 2.0's languages: no card-wide `i18n_elements` / `i18n_header` (2.0 rejects properties it
+ * does not support); `config.locales` a list of known languages; `i18n_content` only beside the
+ * `content` of a text (plain_text, markdown, lark_md) or of `config.summary`, mapping known
+ * languages to strings. Evidence: the JSON 2.0 release notes and the multi-language page.
+ */
+function checkLanguages(card: JsonRecord): { code: number; msg: string } | undefined {
+  for (const key of ['i18n_elements', 'i18n_header']) {
+    if (key in card) return cardFailure(200861, `unsupported property ${key} in schema V2`);
+  }
+  const config = isRecord(card.config) ? card.config : {};
+  if ('locales' in config) {
+    const locales = config.locales;
+    if (
+      !Array.isArray(locales) ||
+      !locales.every((l) => typeof l === 'string' && CARD_LOCALES.has(l))
+    )
+      return cardFailure(200621, `invalid config.locales: ${JSON.stringify(locales)}`);
+  }
+  const bad: string[] = [];
+  const visit = (node: unknown, textual: boolean) => {
+    if (Array.isArray(node)) {
+      for (const child of node) visit(child, false);
+      return;
+    }
+    if (!isRecord(node)) return;
+    if ('i18n_content' in node) {
+      const i18n = node.i18n_content;
+      const beside = textual || ['plain_text', 'markdown', 'lark_md'].includes(String(node.tag));
+      const shapeOk =
+        isRecord(i18n) &&
+        Object.entries(i18n).every(([l, v]) => CARD_LOCALES.has(l) && typeof v === 'string');
+      if (!beside || typeof node.content !== 'string' || !shapeOk) bad.push(JSON.stringify(i18n));
+    }
+    for (const [key, value] of Object.entries(node))
+      if (key !== 'i18n_content') visit(value, false);
+  };
+  visit(card.header, false);
+  visit(card.body, false);
+  visit(config.summary, true);
+  return bad.length > 0 ? cardFailure(200621, `invalid i18n_content: ${bad[0]}`) : undefined;
+}
+
+/** A text's content as history's flattened view shows it (see HISTORY_LOCALE). */
+function shownContent(node: JsonRecord): unknown {
+  const localized = isRecord(node.i18n_content) ? node.i18n_content[HISTORY_LOCALE] : undefined;
+  return typeof localized === 'string' ? localized : node.content;
+}
+
 function isTemplate(card: JsonRecord): boolean {
   return card.type === 'template';
 }
@@ -457,6 +535,8 @@ function checkCard(
     if (!isRecord(body) || !Array.isArray(body.elements)) {
       return cardFailure(200621, 'schema 2.0 card needs body.elements');
     }
+    const languages = checkLanguages(card);
+    if (languages) return languages;
     if (findTag(card, 'action')) {
       return cardFailure(
         200861,
@@ -493,11 +573,12 @@ function collectTextRuns(node: unknown, out: string[]): void {
   }
   if (!isRecord(node)) return;
   const tag = node.tag;
+  const shown = shownContent(node);
   if (
     (tag === 'plain_text' || tag === 'lark_md' || tag === 'markdown') &&
-    typeof node.content === 'string'
+    typeof shown === 'string'
   ) {
-    if (node.content !== '') out.push(node.content);
+    if (shown !== '') out.push(shown);
     return;
   }
   for (const [key, value] of Object.entries(node)) {
@@ -522,9 +603,8 @@ export function flattenCardForHistory(content: string): string {
   }
   let title = '';
   const header = card.header;
-  if (isRecord(header) && isRecord(header.title) && typeof header.title.content === 'string') {
-    title = header.title.content;
-  }
+  const shownTitle = isRecord(header) && isRecord(header.title) ? shownContent(header.title) : '';
+  if (typeof shownTitle === 'string') title = shownTitle;
   const runs: string[] = [];
   if (isSchema2(card)) {
     collectTextRuns(isRecord(card.body) ? card.body.elements : undefined, runs);

@@ -51,6 +51,7 @@ const GARBAGE: Record<string, (string | Omit<Case, 'input'>)[]> = {
     '{"url": 1}',
   ],
   to: ['xyz', 'oc_test_chat, xyz', 'oc_ bad id', 'chat:', '12345', '-1', 'user_id:'],
+  language: ['zh', 'chinese', 'en-GB', 'zh_tw', '-1', '{"language": "zh_cn"}', huge(10 * KB)],
   status: ['bogus', '-1', '{"status": "success"}', 'true', huge(10 * KB)],
   fields: ['no colon', ': value', 'Label:', lines(1_000, (i) => `F${i}: v`)],
   buttons: [

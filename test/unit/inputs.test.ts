@@ -157,6 +157,7 @@ describe('defaults', () => {
       recipients: [{ kind: 'id', idType: 'chat_id', id: 'oc_chat1' }],
       status: 'info',
       type: 'card',
+      languages: ['zh_cn', 'en_us', 'ja_jp'],
       fields: [],
       buttons: [],
       mentions: [],
@@ -333,6 +334,38 @@ describe('type', () => {
       'card, text, post, image, template',
     );
   });
+});
+
+describe('language', () => {
+  it.each([
+    [{}, ['zh_cn', 'en_us', 'ja_jp']],
+    [{ language: 'auto' }, ['zh_cn', 'en_us', 'ja_jp']],
+    // Lark's readers: English first where one language must be chosen (text messages).
+    [{ domain: 'lark' }, ['en_us', 'zh_cn', 'ja_jp']],
+    [{ domain: 'https://open.larksuite.com' }, ['en_us', 'zh_cn', 'ja_jp']],
+    [
+      { webhook: 'https://open.larksuite.com/open-apis/bot/v2/hook/abcdefgh1234' },
+      ['en_us', 'zh_cn', 'ja_jp'],
+    ],
+    [{ language: 'zh_cn' }, ['zh_cn']],
+    [{ language: 'zh-CN' }, ['zh_cn']],
+    [{ language: 'EN_US' }, ['en_us']],
+    [{ language: 'ja_jp', domain: 'lark' }, ['ja_jp']],
+  ])('%j -> %j', async (values, languages) => {
+    expect((await readDry(values)).languages).toEqual(languages);
+  });
+
+  it.each(['zh', 'chinese', 'zh_tw', 'constructor'])(
+    'rejects %j, listing the allowed ones',
+    async (language) => {
+      await expectInvalid(
+        { 'dry-run': 'true', to: 'oc_a', language },
+        'language',
+        language,
+        'auto, zh_cn, en_us, ja_jp',
+      );
+    },
+  );
 });
 
 describe('booleans', () => {

@@ -5,8 +5,10 @@ import type { FeishuError } from '../../src/feishu/errors.js';
 import { createTransport, type Transport } from '../../src/feishu/http.js';
 import { DEFAULT_POLICY } from '../../src/feishu/retry.js';
 import { listKeyNotices, readNotice } from '../../src/history.js';
+import { words } from '../../src/language.js';
 import { recallMessages, settleKey } from '../../src/recall.js';
 import { footerElementId, footerText } from '../../src/render/model.js';
+import { W } from '../../src/render/words.js';
 
 const BASE = 'https://open.feishu.test';
 const APP = 'cli_test';
@@ -69,7 +71,8 @@ function history(chatId: string, items: unknown[]) {
     .reply(200, { code: 0, data: { items, has_more: false } });
 }
 
-const footer = (key: string) => footerText('42', key, 'success');
+// History's one-language view of a multi-language card: the Chinese footer (see the fake's HISTORY_LOCALE).
+const footer = (key: string) => footerText('42', key, 'success').zh_cn;
 
 /** The same notice in the three shapes history can give it. */
 function rawCard(title: string, footerLine: string, id = 'e_1'): string {
@@ -98,7 +101,7 @@ function rawCard(title: string, footerLine: string, id = 'e_1'): string {
 
 describe('readNotice', () => {
   it('reads the key, status and collapse word in every shape history gives', () => {
-    const line = footerText('42', 'deploy-prod', 'failure', 'superseded');
+    const line = footerText('42', 'deploy-prod', 'failure', 'superseded').zh_cn;
     const sent = JSON.stringify({
       schema: '2.0',
       header: { title: { tag: 'plain_text', content: '❌ Deploy failed' } },
@@ -148,6 +151,14 @@ describe('listKeyNotices', () => {
     history('oc_1', [
       item('om_match', flattened('t', footer('deploy-prod'))),
       item('om_raw', rawCard('t', footer('deploy-prod')), { ageS: 120 }),
+      // A notice an earlier release sent, before the footer was translated, and the other languages.
+      item('om_legacy', flattened('t', 'feishu-notify · run #41 · key «deploy-prod» · failure'), {
+        ageS: 180,
+      }),
+      item('om_english', flattened('t', footerText('43', 'deploy-prod', 'failure').en_us), {
+        ageS: 240,
+      }),
+      item('om_japanese', flattened('t', footerText('44', 'deploy-prod').ja_jp), { ageS: 300 }),
       item('om_other_key', flattened('t', footer('deploy-prod-eu'))),
       item('om_prefix', flattened('t', footer('deploy'))),
       item('om_other_bot', flattened('t', footer('deploy-prod')), { sender: 'cli_other' }),
@@ -167,6 +178,9 @@ describe('listKeyNotices', () => {
     expect(found.map((n) => [n.messageId, n.status])).toEqual([
       ['om_match', 'success'],
       ['om_raw', 'success'],
+      ['om_legacy', 'failure'],
+      ['om_english', 'failure'],
+      ['om_japanese', undefined],
     ]);
   });
 });
@@ -222,6 +236,7 @@ describe('settleKey', () => {
       appId: APP,
       since: NOW_S - 3600,
       own: new Map(),
+      languages: ['zh_cn', 'en_us', 'ja_jp'],
       now: NOW_S * 1000,
     });
     expect(outcome.recalled.sort()).toEqual(['om_a', 'om_b']);
@@ -271,7 +286,11 @@ describe('settleKey: recall, collapse or leave, by age; never a newer notice', (
       appId: APP,
       since: NOW_S - 30 * 24 * HOUR_S,
       own: new Map([['oc_1', { messageId: 'om_ours', createTime: (NOW_S - 20) * 1000 }]]),
-      supersededBy: { label: 'run #43', url: 'https://github.com/acme/shop/actions/runs/9' },
+      supersededBy: {
+        label: words(W.runNumber, { n: 43 }),
+        url: 'https://github.com/acme/shop/actions/runs/9',
+      },
+      languages: ['zh_cn', 'en_us', 'ja_jp'],
       now: NOW_S * 1000,
     });
     expect(outcome.recalled).toEqual(['om_fresh']);
@@ -281,7 +300,13 @@ describe('settleKey: recall, collapse or leave, by age; never a newer notice', (
     const card = JSON.parse(patched.om_day_old ?? '{}');
     expect(card.header.title.content).toBe('Yesterday');
     expect(card.header.template).toBe('grey');
-    expect(JSON.stringify(card.body)).toContain('key «k» · success · superseded');
+    expect(JSON.stringify(card.body)).toContain('🔑 «k» · ✅ · ⤴️');
+    // Written in this run's languages, the reason in each.
+    expect(card.config.locales).toEqual(['zh_cn', 'en_us', 'ja_jp']);
+    expect(card.header.text_tag_list[0].text.i18n_content.zh_cn).toBe('已取代');
+    expect(JSON.stringify(card.body)).toContain(
+      '已由[第 43 次运行](https://github.com/acme/shop/actions/runs/9)取代。',
+    );
     expect(JSON.stringify(card.body)).toContain('(https://github.com/acme/shop/actions/runs/9)');
   });
 
@@ -294,7 +319,10 @@ describe('settleKey: recall, collapse or leave, by age; never a newer notice', (
         code: 0,
         data: {
           items: [
-            item('om_collapsed', flattened('t', footerText('41', 'k', 'failure', 'superseded'))),
+            item(
+              'om_collapsed',
+              flattened('t', footerText('41', 'k', 'failure', 'superseded').zh_cn),
+            ),
           ],
           has_more: true,
           page_token: 'p2',
@@ -305,6 +333,7 @@ describe('settleKey: recall, collapse or leave, by age; never a newer notice', (
       appId: APP,
       since: NOW_S - 3600,
       own: new Map(),
+      languages: ['zh_cn', 'en_us', 'ja_jp'],
       now: NOW_S * 1000,
     });
     expect(outcome).toMatchObject({ recalled: [], collapsed: [], failures: [] });

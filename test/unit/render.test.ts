@@ -120,9 +120,7 @@ interface PostRun {
   user_id?: string;
   image_key?: string;
 }
-interface Post {
-  zh_cn: { title: string; content: PostRun[][] };
-}
+type Post = Record<string, { title: string; content: PostRun[][] }>;
 
 async function render(
   event: string,
@@ -151,7 +149,8 @@ async function textFor(
   values: Record<string, string> = {},
   ctx?: RunContext,
 ): Promise<string> {
-  const [message] = await render(event, { ...values, type: 'text' }, {}, ctx);
+  // English unless asked: a text message carries one language (Chinese with auto on Feishu).
+  const [message] = await render(event, { language: 'en_us', ...values, type: 'text' }, {}, ctx);
   expect(message?.msgType).toBe('text');
   return String(message?.content.text);
 }
@@ -161,7 +160,7 @@ async function postFor(
   values: Record<string, string> = {},
   ctx?: RunContext,
 ): Promise<Post> {
-  const [message] = await render(event, { ...values, type: 'post' }, {}, ctx);
+  const [message] = await render(event, { language: 'en_us', ...values, type: 'post' }, {}, ctx);
   expect(message?.msgType).toBe('post');
   return message?.content as unknown as Post;
 }
@@ -178,19 +177,38 @@ function plain(markdown: string): string {
   return decode(markdown.replace(/\[([^\]]*)\]\(([^)]*)\)/g, '$1').replace(/\*\*/g, ''));
 }
 
+/** Every markdown element's content (`content`: English in a multi-language card), in order. */
 function markdownOf(card: Card): string {
-  return card.body.elements
-    .filter((e) => e.tag === 'markdown')
-    .map((e) => e.content ?? '')
-    .join('\n');
+  const out: string[] = [];
+  const visit = (node: unknown) => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (node && typeof node === 'object') {
+      const element = node as { tag?: string; content?: unknown };
+      if (element.tag === 'markdown' && typeof element.content === 'string')
+        out.push(element.content);
+      else Object.values(node).forEach(visit);
+    }
+  };
+  visit(card.body.elements);
+  return out.join('\n');
 }
 
-/** Every "**Label**: value" line of the card, as label -> what the reader sees. */
+/**
+ * Every fact of the card, as label -> what the reader sees: the action's own facts are rows
+ * (a label column, a value column), the author's fields "**Label**: value" lines.
+ */
 function factsOf(card: Card): Record<string, string> {
   const facts: Record<string, string> = {};
-  for (const line of markdownOf(card).split('\n')) {
-    const m = /^\*\*(.+?)\*\*: (.*)$/.exec(line);
-    if (m) facts[plain(m[1] ?? '')] = plain(m[2] ?? '');
+  for (const element of card.body.elements) {
+    const [label, value] = (element.columns ?? []).map((c) => c.elements[0] as unknown as Element);
+    const m = /^\*\*(.+)\*\*$/.exec(label?.content ?? '');
+    if (element.tag === 'column_set' && m && value?.tag === 'markdown')
+      facts[plain(m[1] ?? '')] = plain(value.content ?? '');
+    if (element.tag !== 'markdown') continue;
+    for (const line of (element.content ?? '').split('\n')) {
+      const field = /^\*\*(.+?)\*\*: (.*)$/.exec(line);
+      if (field) facts[plain(field[1] ?? '')] = plain(field[2] ?? '');
+    }
   }
   return facts;
 }
@@ -213,8 +231,9 @@ function footerOf(card: Card): string {
   return last?.text?.content ?? '';
 }
 
+/** The runs of the post's first body. */
 function postRuns(post: Post): PostRun[] {
-  return post.zh_cn.content.flat();
+  return Object.values(post)[0]?.content.flat() ?? [];
 }
 
 const FORBIDDEN = /undefined|\bnull\b|\[object Object\]|NaN/;
@@ -259,7 +278,7 @@ describe.each(EVENTS)('%s fixture', (event) => {
 
   it('renders a post of known tags, within the post limit', async () => {
     const post = await postFor(event, { status: 'success' });
-    expect(post.zh_cn.title).toBe('✅ Deploy succeeded · acme/shop');
+    expect(post.en_us?.title).toBe('✅ Deploy succeeded · acme/shop');
     expect(JSON.stringify(post)).not.toMatch(FORBIDDEN);
     for (const run of postRuns(post)) {
       expect(['text', 'a', 'md', 'at', 'img']).toContain(run.tag);
@@ -299,7 +318,10 @@ describe('header', () => {
   ])('default title for %s: %s', async (status, title) => {
     const card = await cardFor('push', { status });
     expect(card.header.title.content).toBe(title);
-    expect(card.config.summary).toEqual({ content: title });
+    expect(card.config.summary).toEqual({
+      content: title,
+      i18n_content: expect.objectContaining({ en_us: title }),
+    });
   });
 
   it('says "Workflow" when the run has no workflow name', async () => {
@@ -515,9 +537,14 @@ describe('facts per event', () => {
     );
     expect(card.header.template).toBe('green');
     expect(factsOf(card).Duration).toBe('1h 2m 5s');
-    expect(formatDuration(65_000)).toBe('1m 5s');
-    expect(formatDuration(400)).toBe('0s');
-    expect(formatDuration(-5)).toBe('0s');
+    expect(formatDuration(65_000)).toEqual({ en_us: '1m 5s', zh_cn: '1 分 5 秒', ja_jp: '1分5秒' });
+    expect(formatDuration(3_725_000)).toEqual({
+      en_us: '1h 2m 5s',
+      zh_cn: '1 小时 2 分 5 秒',
+      ja_jp: '1時間2分5秒',
+    });
+    expect(formatDuration(400).en_us).toBe('0s');
+    expect(formatDuration(-5).zh_cn).toBe('0 秒');
   });
 
   it('appends the author fields as markdown, after the event facts', async () => {
@@ -569,7 +596,10 @@ describe('buttons', () => {
 
   it('makes the first button primary', async () => {
     const card = await cardFor('push');
-    const columns = card.body.elements.find((e) => e.tag === 'column_set')?.columns ?? [];
+    const buttonRow = card.body.elements.find(
+      (e) => e.tag === 'column_set' && e.columns?.[0]?.elements[0]?.tag === 'button',
+    );
+    const columns = buttonRow?.columns ?? [];
     const types = columns.map((c) => (c.elements[0] as unknown as { type: string }).type);
     expect(types[0]).toBe('primary');
     expect(types.slice(1).every((t) => t === 'default')).toBe(true);
@@ -602,7 +632,7 @@ describe('text and post renderings', () => {
     expect(lines).toContain(
       'Compare: https://github.com/acme/shop/compare/1a2b3c4d5e6f...9f3c2a1b7e6d',
     );
-    expect(lines.at(-1)).toBe('feishu-notify · run #42 · key «deploy-prod» · success');
+    expect(lines.at(-1)).toBe('feishu-notify · run #42 · 🔑 «deploy-prod» · ✅');
   });
 
   it('text: the message is passed through', async () => {
@@ -612,17 +642,17 @@ describe('text and post renderings', () => {
 
   it('post: title, subtitle, links as a-tags, the message as md', async () => {
     const post = await postFor('pull_request', { status: 'failure', message: 'See **logs**' });
-    expect(post.zh_cn.title).toBe('❌ Deploy failed · acme/shop');
-    expect(post.zh_cn.content[0]).toEqual([
+    expect(post.en_us?.title).toBe('❌ Deploy failed · acme/shop');
+    expect(post.en_us?.content[0]).toEqual([
       { tag: 'text', text: 'feature/payment-retry · run #42' },
     ]);
-    expect(post.zh_cn.content[1]).toEqual([{ tag: 'md', text: 'See **logs**' }]);
+    expect(post.en_us?.content[1]).toEqual([{ tag: 'md', text: 'See **logs**' }]);
     expect(postRuns(post)).toContainEqual({
       tag: 'a',
       text: '#128',
       href: 'https://github.com/acme/shop/pull/128',
     });
-    expect(post.zh_cn.content.at(-1)).toEqual([{ tag: 'text', text: 'feishu-notify · run #42' }]);
+    expect(post.en_us?.content.at(-1)).toEqual([{ tag: 'text', text: 'feishu-notify · run #42' }]);
   });
 
   it('post: images as img runs', async () => {
@@ -714,10 +744,10 @@ describe('needs', () => {
       Object.fromEntries(Array.from({ length: 35 }, (_, i) => [`job-${i}`, { result: 'success' }])),
     );
     const md = markdownOf(await cardFor('push', { needs: many }));
-    expect(md).toContain('Jobs** (35)');
-    expect(md).toContain(`- 15 more${TRUNCATED}`);
+    expect(md).toContain('**Jobs** (35)');
+    expect(md).toContain('- 15 more not shown');
     const text = await textFor('push', { needs: many });
-    expect(text).toContain(`• 15 more${TRUNCATED}`);
+    expect(text).toContain('• 15 more not shown');
   });
 });
 
@@ -736,10 +766,10 @@ describe('content that cannot be trimmed enough', () => {
 describe('key marker', () => {
   it('is in the footer of every rendering', async () => {
     const card = await cardFor('push', { key: 'deploy-prod' });
-    expect(footerOf(card)).toBe('feishu-notify · run #42 · key «deploy-prod» · info');
-    expect(await textFor('push', { key: 'deploy-prod' })).toMatch(/key «deploy-prod» · info$/);
+    expect(footerOf(card)).toBe('feishu-notify · run #42 · 🔑 «deploy-prod» · ℹ️');
+    expect(await textFor('push', { key: 'deploy-prod' })).toMatch(/🔑 «deploy-prod» · ℹ️$/);
     const post = await postFor('push', { key: 'deploy-prod' });
-    expect(post.zh_cn.content.at(-1)?.[0]?.text).toContain('key «deploy-prod»');
+    expect(post.en_us?.content.at(-1)?.[0]?.text).toContain('🔑 «deploy-prod»');
   });
 
   it('is found in the card as sent, and a longer key is not mistaken for it', async () => {
@@ -758,7 +788,7 @@ describe('key marker', () => {
     const ctx = ctxFor('push');
     const commit = {
       ...(ctx.payload.head_commit as object),
-      message: 'feishu-notify · key «deploy-prod»',
+      message: 'feishu-notify · 🔑 «deploy-prod»\nfeishu-notify · key «deploy-prod»',
     };
     const spoof = {
       ...ctx,
@@ -821,7 +851,7 @@ describe('size limits', () => {
     const card = await cardFor('push', {}, {}, ctx);
     expect(byteLength(card)).toBeLessThanOrEqual(LIMITS.cardBytes);
     expect(factsOf(card).Commits).toBe('500');
-    expect(markdownOf(card)).toMatch(/- \d+ more… \(truncated\)/);
+    expect(markdownOf(card)).toMatch(/- \d+ more not shown/);
   });
 
   it('long field values are trimmed with a marker', async () => {
@@ -882,7 +912,28 @@ describe('size limits', () => {
     const card = await cardFor('push', values, { images });
     expect(countElements(card)).toBeLessThanOrEqual(LIMITS.cardElements);
     expect(byteLength(card)).toBeLessThanOrEqual(LIMITS.cardBytes);
-    expect(footerOf(card)).toContain('key «deploy-prod»');
+    expect(footerOf(card)).toContain('🔑 «deploy-prod»');
+  });
+
+  it('keeps every language while trimming can make room, and the first alone past that', async () => {
+    const cjk = (n: number) => '部署日志'.repeat(n);
+    const values = {
+      message: cjk(30_000),
+      fields: Array.from({ length: 50 }, (_, i) => `字段${i}: ${cjk(300)}`).join('\n'),
+      buttons: Array.from({ length: 20 }, (_, i) => `按钮${i} | https://x.example/${i}`).join('\n'),
+      key: 'deploy-prod',
+    };
+    // A card repeats only its own words: all three languages fit, trimmed.
+    const card = await cardFor('push', values);
+    expect(card.config.locales).toEqual(['zh_cn', 'en_us', 'ja_jp']);
+    expect(byteLength(card)).toBeLessThanOrEqual(LIMITS.cardBytes);
+    // A post repeats everything per language: three bodies cannot fit, the first one does.
+    const [post] = await render('push', { ...values, type: 'post' });
+    expect(Object.keys(post?.content ?? {})).toEqual(['zh_cn']);
+    expect(byteLength(post?.content)).toBeLessThanOrEqual(LIMITS.cardBytes);
+    // A smaller post keeps all three.
+    const [small] = await render('push', { type: 'post', message: cjk(100) });
+    expect(Object.keys(small?.content ?? {})).toEqual(['zh_cn', 'en_us', 'ja_jp']);
   });
 
   it('a verbatim content that is too large is an input error, not trimmed', async () => {

@@ -33,6 +33,7 @@ describe('row element IDs', () => {
 describe('the run card', () => {
   const notice = {
     status: 'in_progress' as const,
+    languages: ['en_us' as const],
     title: '⏳ Deploy in progress',
     subtitle: 'main',
     facts: [],
@@ -44,7 +45,9 @@ describe('the run card', () => {
   };
 
   it('puts the rows, then the divider new rows go before, above the footer', () => {
-    const rows = [rowElement({ label: 'a', status: 'success', durationMs: 3000 })];
+    const rows = [
+      rowElement({ label: 'a', status: 'success', durationMs: 3000, language: 'en_us' }),
+    ];
     const card = runCard(notice, rows) as { body: { elements: Record<string, unknown>[] } };
     const ids = card.body.elements.map((e) => e.element_id ?? e.tag);
     expect(ids.slice(-3)).toEqual([rowElementId('a'), ROWS_END, 'div']);
@@ -52,8 +55,13 @@ describe('the run card', () => {
   });
 
   it('reads rows back from the internal form, marking rows nobody finished', () => {
-    const running = rowElement({ label: 'b', status: 'in_progress' });
-    const done = rowElement({ label: 'a', status: 'failure', durationMs: 61_000 });
+    const running = rowElement({ label: 'b', status: 'in_progress', language: 'en_us' });
+    const done = rowElement({
+      label: 'a',
+      status: 'failure',
+      durationMs: 61_000,
+      language: 'en_us',
+    });
     const back = {
       body: {
         property: {
@@ -143,6 +151,7 @@ describe('sequences from independent writers', () => {
         runCard(
           {
             status: 'in_progress',
+            languages: ['en_us'],
             title: 't',
             subtitle: '',
             facts: [],
@@ -157,17 +166,17 @@ describe('sequences from independent writers', () => {
       );
       const handle = { ...created, messageId: 'om_unsent' };
       await ahead.kit.addElements(handle, 'insert_before', ROWS_END, [
-        rowElement({ label: 'a', status: 'in_progress' }),
+        rowElement({ label: 'a', status: 'in_progress', language: 'en_us' }),
       ]);
       await behind.kit.addElements(handle, 'insert_before', ROWS_END, [
-        rowElement({ label: 'b', status: 'in_progress' }),
+        rowElement({ label: 'b', status: 'in_progress', language: 'en_us' }),
       ]);
       expect(behind.kit.stats.conflicts).toBeGreaterThan(0);
       // And the writer ahead, whose next value may now be below the one that won, recovers too.
       await ahead.kit.replaceElement(
         handle,
         rowElementId('a'),
-        rowElement({ label: 'a', status: 'success' }),
+        rowElement({ label: 'a', status: 'success', language: 'en_us' }),
       );
       const entity = fake.cardkit.cards.get(created.cardId);
       const body = entity?.card.body as { elements: { content?: string }[] } | undefined;

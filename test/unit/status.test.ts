@@ -80,13 +80,8 @@ describe('STATUS_LOOK', () => {
     for (const s of STATUSES) expect(known).toContain(STATUS_LOOK[s].color);
   });
 
-  it('has an icon, phrase and label for every status', () => {
-    for (const s of STATUSES) {
-      const look = STATUS_LOOK[s];
-      expect(look.icon.length).toBeGreaterThan(0);
-      expect(look.phrase.length).toBeGreaterThan(0);
-      expect(look.label.length).toBeGreaterThan(0);
-    }
+  it('has an icon for every status (its words are in the catalog: language.test.ts)', () => {
+    for (const s of STATUSES) expect(STATUS_LOOK[s].icon.length).toBeGreaterThan(0);
   });
 });
 

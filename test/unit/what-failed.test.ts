@@ -14,6 +14,7 @@ import { readSettings } from '../../src/inputs.js';
 import { streakOf, verdict } from '../../src/notify-on.js';
 import { emailInEvent, isNoReply } from '../../src/people.js';
 import { renderContents } from '../../src/render/content.js';
+import { TRUNCATED } from '../../src/render/escape.js';
 import { footerText, readFooter } from '../../src/render/model.js';
 import { buildNotice } from '../../src/render/notice.js';
 import { githubEnv } from '../support/run-action.js';
@@ -186,7 +187,7 @@ describe('the section on the card', () => {
     expect(text).not.toContain('<at id=all');
     expect(text).not.toContain('javascript:');
     expect(text).not.toContain('x'.repeat(400));
-    expect(text).toContain('truncated');
+    expect(text).toContain(TRUNCATED);
   });
 });
 
@@ -220,8 +221,8 @@ describe('notify-on', () => {
   });
 
   it('the footer carries a keyed status that reads back, and nothing else passes for it', () => {
-    const footer = footerText('42', 'nightly', 'failure');
-    expect(footer).toBe('feishu-notify · run #42 · key «nightly» · failure');
+    const footer = footerText('42', 'nightly', 'failure').en_us;
+    expect(footer).toBe('feishu-notify · run #42 · 🔑 «nightly» · ❌');
     expect(readFooter(footer, 'nightly')).toEqual({
       key: 'nightly',
       runNumber: '42',
@@ -232,7 +233,7 @@ describe('notify-on', () => {
       readFooter('feishu-notify · run #42 · key «nightly» · bogus', 'nightly'),
     ).toBeUndefined();
     expect(readFooter(footer, 'night')).toBeUndefined();
-    expect(footerText('42', undefined, 'failure')).toBe('feishu-notify · run #42');
+    expect(footerText('42', undefined, 'failure').en_us).toBe('feishu-notify · run #42');
   });
 });
 

@@ -194,11 +194,6 @@ export function chinese(translations: Translations, items: ReferenceItem[]): Ref
   };
 }
 
-/** Both READMEs' languages, the Chinese one read from the translations file. */
-export function languages(root: string = ROOT): ReferenceLanguage[] {
-  return [ENGLISH, chinese(readTranslations(root), referenceItems(root))];
-}
-
 function describe(language: ReferenceLanguage, action: string, kind: ReferenceItem['kind']) {
   return (name: string, english: string | undefined) =>
     language.describe({ action, kind, name, english: english ?? '' });

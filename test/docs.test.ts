@@ -1,11 +1,23 @@
 /**
- * The docs stay true: the README's reference is what the generator makes from action.yml,
- * every input is documented, every workflow snippet is valid YAML that names only real inputs
- * and interpolates nothing into a `run:` script, and the preview tools render every sample
- * event with the project's own renderer.
+ * The docs stay true: both READMEs' references are what the generator makes from action.yml
+ * (the Chinese one from translations that are complete and current), every input is
+ * documented, every workflow snippet is valid YAML that names only real inputs and
+ * interpolates nothing into a `run:` script, the Chinese README has every recipe and every
+ * troubleshooting code of the English one, and the preview tools render every sample event
+ * with the project's own renderer.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -18,27 +30,86 @@ import {
 } from '../scripts/card-html.js';
 import {
   applySections,
+  chinese,
+  ENGLISH,
+  fingerprint,
   generateReadme,
   generateSections,
   ROOT,
   readAction,
   readSection,
+  readTranslations,
+  referenceItems,
+  TRANSLATIONS_FILE,
+  TranslationError,
+  type Translations,
+  translationProblems,
 } from '../scripts/gen-readme.js';
 import { listEvents, renderPreview, terminalPreview } from '../scripts/preview.js';
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const README_ZH = readFileSync(join(ROOT, 'README.zh-CN.md'), 'utf8');
+const READMES = [
+  { name: 'README.md', text: README },
+  { name: 'README.zh-CN.md', text: README_ZH },
+];
+const ITEMS = referenceItems();
+/**
+ * The Chinese reference's language, built when a test needs it: when a translation is missing
+ * or stale, each test that needs it fails with the list of what to translate, and the rest run.
+ */
+const chineseLanguage = () => chinese(readTranslations(), ITEMS);
 const ACTION = readAction(join(ROOT, 'action.yml'));
 const RECALL = readAction(join(ROOT, 'recall/action.yml'));
 const WORKFLOWS = join(ROOT, '.github/workflows');
 
-/** The README's ```yaml blocks, with the line each starts on. */
-function readmeYamlBlocks(): { line: number; text: string }[] {
+/** A README's ```yaml blocks, with the line each starts on. */
+function readmeYamlBlocks(readme: string): { line: number; text: string }[] {
   const blocks: { line: number; text: string }[] = [];
   const re = /^```ya?ml\n([\s\S]*?)^```$/gm;
-  for (let m = re.exec(README); m; m = re.exec(README)) {
-    blocks.push({ line: README.slice(0, m.index).split('\n').length, text: m[1] ?? '' });
+  for (let m = re.exec(readme); m; m = re.exec(readme)) {
+    blocks.push({ line: readme.slice(0, m.index).split('\n').length, text: m[1] ?? '' });
   }
   return blocks;
+}
+
+/**
+ * What a workflow does, whatever language its free text is in: every key path, with the values
+ * of `uses`, `runs-on`, `if`, `run` and the action's inputs that are not prose. Two READMEs'
+ * recipes match when their shapes do, so the Chinese one may translate a `title` or `message`
+ * but cannot drop a step, an input or a job.
+ */
+function workflowShape(node: unknown, path = ''): string[] {
+  if (Array.isArray(node)) return node.flatMap((item, i) => workflowShape(item, `${path}[${i}]`));
+  if (node && typeof node === 'object') {
+    return Object.entries(node).flatMap(([key, value]) => workflowShape(value, `${path}.${key}`));
+  }
+  const prose = /\.(title|message|fields|name)$/.test(path);
+  return [prose ? path : `${path}=${String(node)}`];
+}
+
+/** The section of a README under a `## ` heading, up to the next one. */
+function section(readme: string, heading: string): string {
+  const from = readme.indexOf(`\n## ${heading}\n`);
+  expect(from, `heading "${heading}"`).toBeGreaterThanOrEqual(0);
+  const to = readme.indexOf('\n## ', from + 1);
+  return readme.slice(from, to < 0 ? undefined : to);
+}
+
+/** The error codes in the first column of a section's table rows. */
+function tableCodes(text: string): string[] {
+  return [...text.matchAll(/^\| ([\d, ]+?) +\|/gm)]
+    .flatMap((m) => (m[1] ?? '').split(/,\s*/))
+    .sort();
+}
+
+/** The anchor GitHub gives a heading: lower case, punctuation dropped, spaces as hyphens. */
+function slug(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\- _]/gu, '')
+    .replace(/ /g, '-');
 }
 
 interface Step {
@@ -73,38 +144,208 @@ function workflowFiles(): { name: string; text: string }[] {
     }));
 }
 
-describe('the generated reference', () => {
-  it('is what `npm run docs` writes (run it and commit README.md if this fails)', () => {
-    const generated = generateReadme(README);
-    for (const name of Object.keys(generateSections())) {
-      expect(readSection(README, name), `section ${name}`).toBe(readSection(generated, name));
+describe.each([
+  { name: 'README.md', readme: README, languageOf: () => ENGLISH },
+  { name: 'README.zh-CN.md', readme: README_ZH, languageOf: chineseLanguage },
+])('the generated reference in $name', ({ readme, languageOf }) => {
+  it('is what `npm run docs` writes (run it and commit the README if this fails)', () => {
+    const language = languageOf();
+    const generated = generateReadme(readme, ROOT, language);
+    for (const name of Object.keys(generateSections(ROOT, language))) {
+      expect(readSection(readme, name, language), `section ${name}`).toBe(
+        readSection(generated, name, language),
+      );
     }
-    expect(generated).toBe(README);
+    expect(generated).toBe(readme);
   });
 
   it('notices a stale README', () => {
-    const stale = README.replace('| `app-id`', '| `app-id-old`');
-    expect(stale).not.toBe(README);
-    expect(generateReadme(stale)).toBe(README);
-    expect(applySections(README, { inputs: 'stale' })).not.toBe(README);
+    const language = languageOf();
+    const stale = readme.replace('| `app-id`', '| `app-id-old`');
+    expect(stale).not.toBe(readme);
+    expect(generateReadme(stale, ROOT, language)).toBe(readme);
+    expect(applySections(readme, { inputs: 'stale' }, language)).not.toBe(readme);
   });
 
   it('documents every input and output of both actions', () => {
     for (const action of [ACTION, RECALL]) {
       for (const [name, input] of Object.entries(action.inputs ?? {})) {
         expect(input.description?.trim(), `description of ${name}`).toBeTruthy();
-        expect(README).toMatch(new RegExp(`\\| \`${name}\`[ |]`));
+        expect(readme).toMatch(new RegExp(`\\| \`${name}\`[ |]`));
       }
       for (const [name, output] of Object.entries(action.outputs ?? {})) {
         expect(output.description?.trim(), `description of output ${name}`).toBeTruthy();
-        expect(README).toMatch(new RegExp(`\\| \`${name}\` +\\|`));
+        expect(readme).toMatch(new RegExp(`\\| \`${name}\` +\\|`));
       }
     }
   });
 });
 
-describe('workflow snippets', () => {
-  const blocks = readmeYamlBlocks();
+describe(`the Chinese descriptions (${TRANSLATIONS_FILE})`, () => {
+  /** A deep copy of the translations file, to break. */
+  const translations = (): Translations => structuredClone(readTranslations());
+
+  it('translate every input and output of both actions, from their current English', () => {
+    expect(ITEMS.length).toBeGreaterThanOrEqual(50);
+    expect(ITEMS.map((i) => i.action)).toContain('recall/action.yml');
+    expect(translationProblems(ITEMS, readTranslations())).toEqual([]);
+  });
+
+  it('are Chinese, and the Chinese table shows them, not the English', () => {
+    const zhLanguage = chineseLanguage();
+    const table = `${readSection(README_ZH, 'inputs', zhLanguage)}\n${readSection(README_ZH, 'recall-outputs', zhLanguage)}`;
+    for (const item of ITEMS) {
+      const zh = zhLanguage.describe(item);
+      expect(zh, `${item.action} ${item.name}`).toMatch(/\p{Script=Han}/u);
+      expect(zh).not.toBe(item.english);
+    }
+    expect(table).toContain('| 输入 ');
+    expect(table).toContain('| 输出 ');
+    expect(table).not.toContain(ACTION.inputs?.['app-id']?.description ?? '?');
+  });
+
+  it('a missing translation fails, naming the input and the English to translate', () => {
+    const broken = translations();
+    delete broken['action.yml']?.inputs?.timeout;
+    const problems = translationProblems(ITEMS, broken);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('action.yml input "timeout" has no translation');
+    expect(problems[0]).toContain(ACTION.inputs?.timeout?.description);
+    expect(() => chinese(broken, ITEMS)).toThrow(TranslationError);
+  });
+
+  it('an input added to action.yml without a translation fails', () => {
+    const added = [
+      ...ITEMS,
+      { action: 'recall/action.yml', kind: 'inputs' as const, name: 'brand-new', english: 'New.' },
+    ];
+    expect(translationProblems(added, readTranslations())).toEqual([
+      `recall/action.yml input "brand-new" has no translation: add \`zh\` and \`source: "${fingerprint('New.')}"\` for "New."`,
+    ]);
+  });
+
+  it('a changed English description fails until the translation is checked again', () => {
+    const changed = ITEMS.map((item) =>
+      item.action === 'recall/action.yml' && item.kind === 'outputs' && item.name === 'error'
+        ? { ...item, english: `${item.english} Now with more.` }
+        : item,
+    );
+    const problems = translationProblems(changed, readTranslations());
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('recall/action.yml output "error" was translated from an older');
+    expect(problems[0]).toContain(`source: "${fingerprint(`${changed.at(-1)?.english}`)}"`);
+  });
+
+  it('a translation of an input that no longer exists fails', () => {
+    const extra = translations();
+    const outputs = extra['action.yml']?.outputs ?? {};
+    outputs['gone-output'] = { source: '00000000', zh: '已删除' };
+    expect(translationProblems(ITEMS, extra)).toEqual([
+      'action.yml output "gone-output" is translated but does not exist: remove it',
+    ]);
+  });
+
+  it('an empty translation or an unquoted fingerprint fails', () => {
+    const broken = translations();
+    const inputs = broken['recall/action.yml']?.inputs ?? {};
+    inputs.key = { ...inputs.key, zh: ' ' };
+    // What YAML makes of an unquoted all-digit fingerprint: a number, never equal to the text.
+    inputs.within = { ...inputs.within, source: Number(inputs.within?.source) };
+    const problems = translationProblems(ITEMS, broken);
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toContain('input "key" has no translation');
+    expect(problems[1]).toContain('input "within" was translated from an older description');
+  });
+
+  it('`npm run docs:check` fails on a missing translation and on a stale Chinese table', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'docs-check-'));
+    try {
+      for (const file of [
+        'action.yml',
+        'recall',
+        'README.md',
+        'README.zh-CN.md',
+        'docs',
+        'scripts',
+      ])
+        cpSync(join(ROOT, file), join(dir, file), { recursive: true });
+      for (const file of ['biome.json', 'package.json', '.gitignore'])
+        cpSync(join(ROOT, file), join(dir, file));
+      symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+      const check = () =>
+        spawnSync(process.execPath, ['--import', 'tsx', 'scripts/gen-readme.ts', '--check'], {
+          cwd: dir,
+          encoding: 'utf8',
+          timeout: 60_000,
+        });
+
+      const clean = check();
+      expect(clean.stderr).toBe('');
+      expect(clean.status).toBe(0);
+
+      const translationsPath = join(dir, TRANSLATIONS_FILE);
+      const original = readFileSync(translationsPath, 'utf8');
+      writeFileSync(translationsPath, original.replace(/^ {4}dry-run:\n.*\n.*\n/m, ''));
+      const missing = check();
+      expect(missing.status).toBe(1);
+      expect(missing.stderr).toContain('action.yml input "dry-run" has no translation');
+      expect(missing.stdout).toContain('README.md reference is up to date.');
+
+      writeFileSync(translationsPath, original.replaceAll('该应用的 App Secret。', '应用密钥。'));
+      const stale = check();
+      expect(stale.status).toBe(1);
+      expect(stale.stderr).toContain('README.zh-CN.md is out of date');
+      expect(stale.stderr).toContain('sections: inputs, recall-inputs');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('README.zh-CN.md is the whole README', () => {
+  it('links to the English README, and the English one back', () => {
+    expect(README_ZH.split('\n').slice(0, 5).join('\n')).toContain('[English](README.md)');
+    expect(README.split('\n').slice(0, 5).join('\n')).toContain('[简体中文](README.zh-CN.md)');
+  });
+
+  it('has every recipe of README.md, step for step and input for input', () => {
+    const shapes = (readme: string) =>
+      readmeYamlBlocks(readme).map((b) => workflowShape(parse(b.text)).join('\n'));
+    const english = shapes(README);
+    expect(english.length).toBeGreaterThanOrEqual(10);
+    expect(shapes(README_ZH)).toEqual(english);
+  });
+
+  it('has the same sections, in the same order', () => {
+    const headings = (readme: string) => [...readme.matchAll(/^(#{2,4}) /gm)].map((m) => m[1]);
+    expect(headings(README_ZH)).toEqual(headings(README));
+  });
+
+  it('explains every error code README.md does', () => {
+    const english = tableCodes(section(README, 'Troubleshooting'));
+    expect(english.length).toBeGreaterThanOrEqual(25);
+    expect(tableCodes(section(README_ZH, '故障排查'))).toEqual(english);
+  });
+
+  it('names every scope README.md asks for, with the console names in Chinese', () => {
+    const scopes = (text: string) =>
+      [...text.matchAll(/^ *\| `([a-z_.:]+)` +\|/gm)].map((m) => m[1]);
+    const english = scopes(section(README, 'Quick start'));
+    expect(english).toContain('im:message.group_msg');
+    expect(scopes(section(README_ZH, '快速上手'))).toEqual(english);
+    for (const name of [
+      '开发者后台',
+      '凭证与基础信息',
+      '添加应用能力',
+      '权限管理',
+      '版本管理与发布',
+    ])
+      expect(section(README_ZH, '快速上手')).toContain(name);
+  });
+});
+
+describe.each(READMES)('workflow snippets in $name', ({ name: file, text: readme }) => {
+  const blocks = readmeYamlBlocks(readme);
 
   it('the README has the recipes as YAML blocks', () => {
     expect(blocks.length).toBeGreaterThanOrEqual(10);
@@ -112,13 +353,13 @@ describe('workflow snippets', () => {
 
   it('every README YAML block is valid YAML', () => {
     for (const block of blocks) {
-      expect(() => parse(block.text), `README.md line ${block.line}`).not.toThrow();
+      expect(() => parse(block.text), `${file} line ${block.line}`).not.toThrow();
     }
   });
 
   it('every step using the action names only inputs that exist', () => {
     const sources = [
-      ...blocks.map((b) => ({ where: `README.md line ${b.line}`, text: b.text })),
+      ...blocks.map((b) => ({ where: `${file} line ${b.line}`, text: b.text })),
       ...workflowFiles().map((f) => ({ where: f.name, text: f.text })),
     ];
     let checked = 0;
@@ -137,17 +378,17 @@ describe('workflow snippets', () => {
   });
 
   it('refers to the action by one name, never a placeholder owner', () => {
-    const refs = [...README.matchAll(/uses: (\S*feishu-notify\S*)/g)].map((m) => m[1]);
+    const refs = [...readme.matchAll(/uses: (\S*feishu-notify\S*)/g)].map((m) => m[1]);
     expect(refs.length).toBeGreaterThan(0);
     for (const ref of refs) {
       expect(ref).toMatch(/^feishu-notify\/feishu-notify(\/recall)?@v1$/);
     }
-    expect(README).not.toMatch(/<owner>|your-org\//);
+    expect(readme).not.toMatch(/<owner>|your-org\//);
   });
 
   it('interpolates no expression into a run: script (script injection)', () => {
     const sources = [
-      ...blocks.map((b) => ({ where: `README.md line ${b.line}`, text: b.text })),
+      ...blocks.map((b) => ({ where: `${file} line ${b.line}`, text: b.text })),
       ...workflowFiles().map((f) => ({ where: f.name, text: f.text })),
       { where: 'action.yml', text: readFileSync(join(ROOT, 'action.yml'), 'utf8') },
       { where: 'recall/action.yml', text: readFileSync(join(ROOT, 'recall/action.yml'), 'utf8') },
@@ -177,14 +418,30 @@ describe('workflow snippets', () => {
   });
 
   it('links only to files that exist', () => {
-    const links = [...README.matchAll(/(?:\]\(|src=")((?!https?:|#)[^)"\s]+)/g)].map((m) => m[1]);
+    const links = [...readme.matchAll(/(?:\]\(|src=")((?!https?:|#)[^)"\s]+)/g)].map(
+      (m) => m[1] ?? '',
+    );
     expect(links.length).toBeGreaterThan(0);
-    for (const link of links) expect(existsSync(join(ROOT, link ?? '')), link).toBe(true);
+    for (const link of links) {
+      // The Chinese pictures are drawn by scripts/screenshot.sh from cards that speak Chinese,
+      // which come with the `language` input (issue 14). Until the action has it they cannot
+      // exist, and the English picture they stand beside must; from then on they must exist.
+      const waiting = !('language' in (ACTION.inputs ?? {})) && link.endsWith('.zh-CN.png');
+      const file = waiting ? link.replace(/\.zh-CN\.png$/, '.png') : link;
+      expect(existsSync(join(ROOT, file)), link).toBe(true);
+    }
+  });
+
+  it('links only to headings that exist', () => {
+    const anchors = new Set([...readme.matchAll(/^#{1,4} (.+)$/gm)].map((m) => slug(m[1] ?? '')));
+    const links = [...readme.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1]);
+    expect(links.length).toBeGreaterThanOrEqual(7);
+    for (const link of links) expect(anchors, `#${link}`).toContain(link);
   });
 
   it('gives the two set-up commands verbatim', () => {
-    expect(README).toContain('npm ci && npm run preview');
-    expect(README).toContain('npm ci && npm test');
+    expect(readme).toContain('npm ci && npm run preview');
+    expect(readme).toContain('npm ci && npm test');
   });
 });
 

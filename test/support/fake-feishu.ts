@@ -1033,6 +1033,28 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
     };
   }
 
+  /** A content within its size limit (230025 past it) that parses as a JSON object (230001). */
+  function sizedContent(
+    content: string,
+    size: number,
+    limit: number | undefined,
+  ): { reply: Reply } | { value: Record<string, unknown> } {
+    if (limit !== undefined && size > limit) {
+      return {
+        reply: fail(
+          400,
+          230025,
+          `The message content is too long: ${size} bytes, the limit is ${limit} bytes`,
+        ),
+      };
+    }
+    const parsed = parseJson(content);
+    if (!parsed.ok || !isRecord(parsed.value)) {
+      return { reply: fail(400, 230001, 'content is not a string in json format') };
+    }
+    return { value: parsed.value };
+  }
+
   /**
    * Validates msg_type + content for send / reply. Returns the failure, or undefined.
    */
@@ -1053,18 +1075,9 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
           : msgType === 'text'
             ? TEXT_MAX_BYTES
             : undefined;
-    if (limit !== undefined && size > limit) {
-      return fail(
-        400,
-        230025,
-        `The message content is too long: ${size} bytes, the limit is ${limit} bytes`,
-      );
-    }
-    const parsed = parseJson(content);
-    if (!parsed.ok || !isRecord(parsed.value)) {
-      return fail(400, 230001, 'content is not a string in json format');
-    }
-    const value = parsed.value;
+    const read = sizedContent(content, size, limit);
+    if ('reply' in read) return read.reply;
+    const value = read.value;
     switch (msgType) {
       case 'text':
         if (typeof value.text !== 'string')
@@ -1261,22 +1274,12 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
     if (typeof content !== 'string') {
       return fail(400, 230001, 'content is not a string in json format');
     }
-    const size = ctx.raw.length;
-    if (size > CARD_MAX_BYTES) {
-      return fail(
-        400,
-        230025,
-        `The message content is too long: ${size} bytes, the limit is ${CARD_MAX_BYTES} bytes`,
-      );
-    }
-    const parsed = parseJson(content);
-    if (!parsed.ok || !isRecord(parsed.value)) {
-      return fail(400, 230001, 'content is not a string in json format');
-    }
-    const bad = checkCard(parsed.value, images);
+    const read = sizedContent(content, ctx.raw.length, CARD_MAX_BYTES);
+    if ('reply' in read) return read.reply;
+    const bad = checkCard(read.value, images);
     if (bad) return fail(400, bad.code, bad.msg);
     const old = parseJson(m.content);
-    if (cardSharedFlagMissing(parsed.value) || (old.ok && cardSharedFlagMissing(old.value))) {
+    if (cardSharedFlagMissing(read.value) || (old.ok && cardSharedFlagMissing(old.value))) {
       const f = cardFailure(200830, 'update_multi: card 1.0 must set config.update_multi to true');
       return fail(400, f.code, f.msg);
     }

@@ -1,11 +1,18 @@
 /**
- * The run this step is part of. @actions/github reads it (GITHUB_* variables and the event
- * file); this module maps its Context to the facts the card needs. @actions/github's entry
- * also loads Octokit, so it is imported on first use, in a chunk of its own.
+ * The run this step is part of. @actions/github's Context reads it (GITHUB_* variables and the
+ * event file); this module maps it to the facts the card needs.
+ *
+ * The class is imported from its own file, not from the package entry: the entry also evaluates
+ * Octokit and its REST plugins, which cost a dry run about 25 ms of a ~230 ms start-up (measured
+ * with `npm run bench`), and the package's exports map names no entry for Context alone. Octokit
+ * is loaded only by src/github/ when a GitHub request is made. The Context is built when the run
+ * starts, not when this module loads, so a tool that sets GITHUB_* late (GitHub's local-action
+ * reads its .env file after start-up) is seen, as its own stub of `context` would see it.
  */
+import { Context } from '../node_modules/@actions/github/lib/context.js';
 
-/** @actions/github's run context (a type only: nothing is loaded by naming it). */
-export type GitHubContext = typeof import('@actions/github')['context'];
+/** @actions/github's run context. */
+export type GitHubContext = Context;
 
 /** The event payload: untrusted JSON; read it only through the typed accessors in render/. */
 export type Payload = Record<string, unknown>;
@@ -31,9 +38,8 @@ export interface RunContext {
   payload: Payload;
 }
 
-export async function loadRunContext(): Promise<RunContext> {
-  const { context } = await import('@actions/github');
-  return toRunContext(context);
+export function loadRunContext(): RunContext {
+  return toRunContext(new Context());
 }
 
 /**

@@ -55,7 +55,7 @@ export async function run(): Promise<void> {
 
 async function runMain(settings: Settings): Promise<void> {
   if (settings.noCredentials) return skipWithoutCredentials(settings);
-  const ctx = await loadRunContext();
+  const ctx = loadRunContext();
   if (settings.runCard) {
     if (settings.dryRun) {
       const preview = JSON.stringify(runCardPreview(settings, ctx));
@@ -197,7 +197,7 @@ async function runPost(settings: Settings): Promise<void> {
   const saved = core.getState(State.Finish);
   if (!saved || settings.dryRun) return;
   const deps = connect(settings, limits);
-  const ctx = await loadRunContext();
+  const ctx = loadRunContext();
   const github = startGitHubReads(settings, ctx, {
     status: parseStatus(jobStatus) ?? 'info',
     isPost: true,

@@ -24,8 +24,8 @@ import { streakOf, verdict } from './notify-on.js';
 import { contentOutput, summaryMarkdown, writeNotifyOutputs, writeOutputs } from './outputs.js';
 import { findPeople } from './people.js';
 import { readPreviousStatus } from './previous.js';
-import { noticeRenderer } from './render/index.js';
-import { type NoticeExtras, statusFromNeeds } from './render/notice.js';
+import { type NoticeExtras, noticeRenderer } from './render/index.js';
+import { statusFromNeeds } from './render/notice.js';
 import { type RunCardDeps, runCardMain, runCardPost, runCardPreview } from './run-card.js';
 import type { Settings } from './settings.js';
 import { parseStatus } from './status.js';
@@ -247,7 +247,10 @@ function failureLines(failures: { target: string; error: Error }[]): string[] {
   return failures.map((f) => `${f.target}: ${f.error.message}`);
 }
 
-/** The post step's one deadline for all its calls: past it no new attempt starts (one in flight may finish). */
+/**
+ * The post step's one deadline for all its calls: past it no new attempt starts (one in flight
+ * may finish).
+ */
 const POST_STEP_DEADLINE_MS = 20_000;
 
 function connect(settings: Settings, limits: RequestLimits): DeliveryDeps & { dispose(): void } {

@@ -135,7 +135,10 @@ describe('deliver and finish, in process', () => {
       const mark = (contents: ReturnType<typeof rendered.messages>) =>
         contents.map((m) => ({
           ...m,
-          content: { ...m.content, header: { template: facts.status === 'success' ? 'indigo' : 'purple' } },
+          content: {
+            ...m.content,
+            header: { template: facts.status === 'success' ? 'indigo' : 'purple' },
+          },
         }));
       return { ...rendered, messages: (viaWebhook) => mark(rendered.messages(viaWebhook)) };
     };

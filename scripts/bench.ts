@@ -13,21 +13,26 @@
  * Round trips (RT) = (wall - the same scenario's dry-run wall) / latency: the requests the
  * action could not overlap. --verbose adds each scenario's request timeline (median run).
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { deflateSync } from 'node:zlib';
 import {
   type FakeFeishu,
   type FakeOptions,
   type RecordedRequest,
   startFakeFeishu,
 } from '../test/support/fake-feishu.js';
-import { FIXTURES, githubEnv, parseCommandFile, ROOT } from '../test/support/run-action.js';
+import { paddedPng, smallPng } from '../test/support/png.js';
+import {
+  ROOT,
+  type RunOptions,
+  type RunResult,
+  runAction,
+  timed as timedProcess,
+} from '../test/support/run-action.js';
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -91,101 +96,37 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const BASE_ENV: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
 
 // ---------------------------------------------------------------------------------------------
-// Measuring one process
+// Running the action as a runner does (test/support/run-action.ts), timed
 
-interface Timed {
-  code: number | null;
-  wallMs: number;
-  /** Date.now() just before the spawn, to place the fake's request times. */
-  t0: number;
-  stdout: string;
-  stderr: string;
-}
+/** Any process of the benchmark: the same small environment, this directory, a long deadline. */
+const timed = (command: string, argv: string[], options: { env?: NodeJS.ProcessEnv } = {}) =>
+  timedProcess(command, argv, { env: BASE_ENV, cwd: ROOT, timeoutMs: RUN_TIMEOUT_MS, ...options });
 
-function timed(
-  command: string,
-  argv: string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
-): Promise<Timed> {
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const start = performance.now();
-    const child = spawn(command, argv, {
-      env: options.env ?? BASE_ENV,
-      cwd: options.cwd ?? ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${command} did not exit within ${RUN_TIMEOUT_MS / 1000}s\n${stdout}`));
-    }, RUN_TIMEOUT_MS);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    // Wall time ends at 'exit' (the process is gone); the result waits for 'close', when all of
-    // its output has been read.
-    let wallMs = 0;
-    child.on('exit', () => {
-      wallMs = performance.now() - start;
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, wallMs: wallMs || performance.now() - start, t0, stdout, stderr });
-    });
-  });
-}
+/** A scratch directory of the whole benchmark (its images, curl's body). */
+let scratch = '';
 
-// ---------------------------------------------------------------------------------------------
-// Running the action as a runner does (env as in test/support/run-action.ts)
-
-interface ActionRun extends Timed {
-  outputs: Record<string, string>;
+interface ActionRun extends RunResult {
   requests: RecordedRequest[];
 }
 
-let scratch = '';
-let eventFile = '';
-
-async function runAction(
+/** The bundle under test on the chosen Node, and the fake's requests it made. */
+async function runStep(
   fake: FakeFeishu | undefined,
   inputs: Record<string, string>,
   workspace: string,
-  launch: { prefix?: string[]; nodeArgs?: string[]; env?: Record<string, string> } = {},
+  launch: Pick<RunOptions, 'prefix' | 'nodeArgs' | 'env'> = {},
 ): Promise<ActionRun> {
-  const files = {
-    output: join(scratch, 'output'),
-    state: join(scratch, 'state'),
-    summary: join(scratch, 'summary'),
-  };
-  for (const f of Object.values(files)) writeFileSync(f, '');
-  const env: NodeJS.ProcessEnv = {
-    ...BASE_ENV,
-    ...githubEnv('push', eventFile, workspace),
-    GITHUB_OUTPUT: files.output,
-    GITHUB_STATE: files.state,
-    GITHUB_STEP_SUMMARY: files.summary,
-    'INPUT_JOB-STATUS': '',
-    ...launch.env,
-  };
-  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
   const before = fake?.requests.length ?? 0;
-  const [command = NODE, ...prefix] = [...(launch.prefix ?? []), NODE];
-  const argv = [...prefix, ...(launch.nodeArgs ?? []), ENTRY];
-  const run = await timed(command, argv, { env, cwd: workspace });
-  return {
-    ...run,
-    outputs: parseCommandFile(readFileSync(files.output, 'utf8')),
-    requests: fake ? fake.requests.slice(before) : [],
-  };
+  const run = await runAction({
+    ...launch,
+    entry: ENTRY,
+    node: NODE,
+    inputs,
+    workspace,
+    timeoutMs: RUN_TIMEOUT_MS,
+    cleanUp: true,
+  });
+  return { ...run, requests: fake ? fake.requests.slice(before) : [] };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -221,7 +162,7 @@ interface TimelineRow {
 function timeline(run: ActionRun): TimelineRow[] {
   const rows: TimelineRow[] = [];
   for (const request of [...run.requests].sort((a, b) => a.at - b.at)) {
-    const startMs = request.at - run.t0;
+    const startMs = request.at - run.startedAt;
     let wave = 1;
     for (const earlier of rows)
       if (earlier.answeredMs <= startMs) wave = Math.max(wave, earlier.wave + 1);
@@ -232,7 +173,7 @@ function timeline(run: ActionRun): TimelineRow[] {
 
 const waves = (run: ActionRun) => Math.max(0, ...timeline(run).map((r) => r.wave));
 const firstRequestMs = (run: ActionRun) =>
-  run.requests.length ? Math.min(...run.requests.map((r) => r.at)) - run.t0 : Number.NaN;
+  run.requests.length ? Math.min(...run.requests.map((r) => r.at)) - run.startedAt : Number.NaN;
 
 function describeRequest(r: RecordedRequest): string {
   let path = r.path.replace(/\/bot\/v2\/hook\/.+$/, '/bot/v2/hook/…');
@@ -257,60 +198,6 @@ const pad = (s: string, n: number) => s.padStart(n);
 const ms = (v: number) => (Number.isFinite(v) ? `${Math.round(v)} ms` : '—');
 const fixed = (v: number, digits = 2) => (Number.isFinite(v) ? v.toFixed(digits) : '—');
 const mark = (ok: boolean | undefined) => (ok === undefined ? '—' : ok ? '✅' : '❌');
-
-// ---------------------------------------------------------------------------------------------
-// Test data: PNGs
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(data: Buffer): number {
-  let c = 0xffffffff;
-  for (const byte of data) c = (CRC_TABLE[(c ^ byte) & 0xff] as number) ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])));
-  return Buffer.concat([head, data, crc]);
-}
-
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-function ihdr(width: number, height: number): Buffer {
-  const data = Buffer.alloc(13);
-  data.writeUInt32BE(width, 0);
-  data.writeUInt32BE(height, 4);
-  data.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
-  return pngChunk('IHDR', data);
-}
-
-/** A small valid PNG: a square of one colour. */
-function smallPng(size: number, rgb: [number, number, number]): Buffer {
-  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(size * 3)]);
-  for (let x = 0; x < size; x++) row.set(rgb, 1 + x * 3);
-  const pixels = Buffer.concat(Array.from({ length: size }, () => row));
-  return Buffer.concat([
-    PNG_SIGNATURE,
-    ihdr(size, size),
-    pngChunk('IDAT', deflateSync(pixels)),
-    pngChunk('IEND', Buffer.alloc(0)),
-  ]);
-}
-
-/** A PNG header padded to `bytes`: what the action and the fake check is the signature. */
-function paddedPng(bytes: number): Buffer {
-  const file = Buffer.alloc(bytes);
-  Buffer.concat([PNG_SIGNATURE, ihdr(4096, 4096)]).copy(file);
-  return file;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Scenarios
@@ -542,7 +429,7 @@ async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
   try {
     for (let i = 0; i < RUNS; i++) {
       await measureNodeE0();
-      const dry = await runAction(
+      const dry = await runStep(
         fake,
         { ...scenario.inputs(fake, i), 'dry-run': 'true' },
         workspace,
@@ -554,7 +441,7 @@ async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
       );
       dryRuns.push(dry);
       scenario.prepare?.(fake, i);
-      const run = await runAction(fake, scenario.inputs(fake, i), workspace);
+      const run = await runStep(fake, scenario.inputs(fake, i), workspace);
       expectOk(scenario.id, run, scenario.check(run, fake));
       runs.push(run);
     }
@@ -593,7 +480,7 @@ async function sideBySide(
   try {
     for (let i = 0; i < RUNS; i++) {
       await measureNodeE0();
-      const run = await runAction(fake, { webhook: hookUrl(fake, `action-${i}`) }, scratch);
+      const run = await runStep(fake, { webhook: hookUrl(fake, `action-${i}`) }, scratch);
       expectOk(
         `webhook (latency ${latency})`,
         run,
@@ -646,8 +533,8 @@ async function peakRss(): Promise<{ mb: number; all: number[]; how: string }> {
     for (let i = 0; i < Math.min(RUNS, 3); i++) {
       writeFileSync(rssFile, '');
       const run = useTime
-        ? await runAction(fake, inputs, dir, { prefix: [gnuTime, '-o', rssFile, '-f', '%M'] })
-        : await runAction(fake, inputs, dir, {
+        ? await runStep(fake, inputs, dir, { prefix: [gnuTime, '-o', rssFile, '-f', '%M'] })
+        : await runStep(fake, inputs, dir, {
             nodeArgs: ['--import', RSS_REPORTER],
             env: { BENCH_RSS_FILE: rssFile },
           });
@@ -711,8 +598,6 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
 
 async function main(): Promise<void> {
   scratch = await mkdtemp(join(tmpdir(), 'feishu-notify-bench-'));
-  eventFile = join(scratch, 'event.json');
-  writeFileSync(eventFile, readFileSync(join(FIXTURES, 'push.json')));
   const stale = staleDist();
   if (stale) log('warning: src/ is newer than dist/index.js: run `npm run bundle` to measure it');
   log(`Node ${NODE_VERSION}, latency ${LATENCY} ms, ${RUNS} run(s) per scenario`);
@@ -735,8 +620,8 @@ async function main(): Promise<void> {
     toolkitFloor.length = 0;
     {
       const fake = await startFakeFeishu(BASE);
-      await runAction(fake, { ...app(fake), to: 'oc_test_chat', 'dry-run': 'true' }, scratch);
-      await runAction(fake, { ...app(fake), to: 'oc_test_chat' }, scratch);
+      await runStep(fake, { ...app(fake), to: 'oc_test_chat', 'dry-run': 'true' }, scratch);
+      await runStep(fake, { ...app(fake), to: 'oc_test_chat' }, scratch);
       await fake.close();
     }
 

@@ -16,11 +16,10 @@
  * (test/fixtures/github/failed_run.json, or --jobs): GitHub's jobs answer plus an
  * `annotations` object by job ID. No token, no request.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { undelivered } from '../src/deliver.js';
 import { describeError } from '../src/errors.js';
@@ -30,16 +29,20 @@ import { findImages } from '../src/images.js';
 import { readSettings } from '../src/inputs.js';
 import { inLanguage, type Language } from '../src/language.js';
 import { contentOutput, summaryMarkdown } from '../src/outputs.js';
-import { type MessageContent, renderContents } from '../src/render/content.js';
-import type { Notice } from '../src/render/model.js';
-import { buildNotice, statusFromNeeds } from '../src/render/notice.js';
+import { type MessageContent, type Notice, noticeRenderer } from '../src/render/index.js';
+import { statusFromNeeds } from '../src/render/notice.js';
 import type { Settings } from '../src/settings.js';
-import { parseCommandFile } from '../test/support/run-action.js';
+import {
+  FIXTURES as EVENTS_DIR,
+  type GithubEnvOptions,
+  githubEnvFor,
+  ROOT,
+  type RunResult,
+  runAction,
+} from '../test/support/run-action.js';
 import { runContextFor } from '../test/support/run-context.js';
-import { asReader, type Block, type Inline, pageHtml, parseMarkdown } from './card-html.js';
-
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const EVENTS_DIR = join(ROOT, 'test/fixtures/events');
+import { asReader, pageHtml } from './card-html.js';
+import { terminalPreview } from './terminal-card.js';
 
 // ---------------------------------------------------------------------------------------------
 // Sample events and the run around them
@@ -88,109 +91,6 @@ export function eventNameOf(fixture: string): string {
   return known ?? fixture;
 }
 
-type Payload = Record<string, unknown>;
-
-function at(payload: unknown, path: string): string | undefined {
-  let node: unknown = payload;
-  for (const part of path.split('.')) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string, unknown>)[part];
-  }
-  return typeof node === 'string' && node
-    ? node
-    : typeof node === 'number'
-      ? String(node)
-      : undefined;
-}
-
-export interface RunOptions {
-  workflow?: string;
-  job?: string;
-  serverUrl?: string;
-}
-
-/** The GITHUB_* variables a runner would set for this event, so links and refs line up. */
-export function githubEnvFor(
-  eventName: string,
-  payload: Payload,
-  eventPath: string,
-  options: RunOptions = {},
-): Record<string, string> {
-  const defaultBranch = at(payload, 'repository.default_branch') ?? 'main';
-  let ref = `refs/heads/${defaultBranch}`;
-  let sha = '9f3c2a1b7e6d5c4b3a29180f7e6d5c4b3a291807';
-  let headRef = '';
-  let baseRef = '';
-  switch (eventName) {
-    case 'push':
-      ref = at(payload, 'ref') ?? ref;
-      sha = at(payload, 'after') ?? sha;
-      break;
-    case 'pull_request':
-    case 'pull_request_review':
-    case 'pull_request_review_comment':
-    case 'pull_request_target': {
-      const number = at(payload, 'pull_request.number') ?? at(payload, 'number') ?? '1';
-      headRef = at(payload, 'pull_request.head.ref') ?? '';
-      baseRef = at(payload, 'pull_request.base.ref') ?? defaultBranch;
-      const target = eventName === 'pull_request_target';
-      ref = target ? `refs/heads/${baseRef}` : `refs/pull/${number}/merge`;
-      sha =
-        (target
-          ? at(payload, 'pull_request.base.sha')
-          : at(payload, 'pull_request.merge_commit_sha')) ??
-        at(payload, 'pull_request.head.sha') ??
-        sha;
-      break;
-    }
-    case 'release':
-      ref = `refs/tags/${at(payload, 'release.tag_name') ?? 'v1.0.0'}`;
-      break;
-    case 'deployment':
-    case 'deployment_status': {
-      const r = at(payload, 'deployment.ref') ?? defaultBranch;
-      ref = r.startsWith('refs/')
-        ? r
-        : /^v?\d+\.\d+/.test(r)
-          ? `refs/tags/${r}`
-          : `refs/heads/${r}`;
-      sha = at(payload, 'deployment.sha') ?? sha;
-      break;
-    }
-    case 'merge_group':
-      ref = at(payload, 'merge_group.head_ref') ?? ref;
-      sha = at(payload, 'merge_group.head_sha') ?? sha;
-      break;
-    case 'workflow_dispatch':
-      ref = at(payload, 'ref') ?? ref;
-      break;
-  }
-  const tag = ref.startsWith('refs/tags/');
-  const refName = ref.replace(/^refs\/(heads|tags)\//, '').replace(/^refs\/pull\//, '');
-  const actor = at(payload, 'sender.login') ?? 'octocat';
-  return {
-    GITHUB_ACTIONS: 'true',
-    GITHUB_EVENT_NAME: eventName,
-    GITHUB_EVENT_PATH: eventPath,
-    GITHUB_REPOSITORY: at(payload, 'repository.full_name') ?? 'acme/shop',
-    GITHUB_REPOSITORY_OWNER: at(payload, 'repository.owner.login') ?? 'acme',
-    GITHUB_SERVER_URL: options.serverUrl ?? 'https://github.com',
-    GITHUB_REF: ref,
-    GITHUB_REF_NAME: refName,
-    GITHUB_REF_TYPE: tag ? 'tag' : 'branch',
-    GITHUB_HEAD_REF: headRef,
-    GITHUB_BASE_REF: baseRef,
-    GITHUB_SHA: sha,
-    GITHUB_ACTOR: actor,
-    GITHUB_TRIGGERING_ACTOR: actor,
-    GITHUB_WORKFLOW: options.workflow ?? 'Deploy',
-    GITHUB_JOB: options.job ?? 'deploy',
-    GITHUB_RUN_ID: '1234567890',
-    GITHUB_RUN_NUMBER: '42',
-    GITHUB_RUN_ATTEMPT: '1',
-  };
-}
-
 // ---------------------------------------------------------------------------------------------
 // Rendering with the action's own code
 
@@ -208,7 +108,7 @@ export function whatFailedFrom(file: string, cancelled: boolean): FailureReport 
   return report;
 }
 
-export interface PreviewOptions extends RunOptions {
+export interface PreviewOptions extends GithubEnvOptions {
   /** A jobs sample for the "what failed" section of a failed card (default SAMPLE_JOBS). */
   jobs?: string;
   /** A fixture name from test/fixtures/events (default push). */
@@ -218,6 +118,8 @@ export interface PreviewOptions extends RunOptions {
 }
 
 export interface Preview {
+  /** The sample event's fixture name. */
+  fixture: string;
   eventName: string;
   env: Record<string, string>;
   settings: Settings;
@@ -234,7 +136,7 @@ export async function renderPreview(options: PreviewOptions = {}): Promise<Previ
     throw new Error(`No sample event "${fixture}". Bundled events: ${listEvents().join(', ')}`);
   }
   const eventName = eventNameOf(fixture);
-  const payload = JSON.parse(readFileSync(eventPath, 'utf8')) as Payload;
+  const payload = JSON.parse(readFileSync(eventPath, 'utf8')) as Record<string, unknown>;
   const env = githubEnvFor(eventName, payload, eventPath, options);
   const inputs: Record<string, string> = {
     to: 'oc_preview',
@@ -251,533 +153,68 @@ export async function renderPreview(options: PreviewOptions = {}): Promise<Previ
   // Images are checked like the action checks them, and shown with placeholder keys.
   const images = await findImages(settings.images, process.cwd());
   const status = settings.status ?? statusFromNeeds(settings.needs);
-  const notice = buildNotice(settings, ctx, {
+  const rendered = noticeRenderer(ctx)(settings, {
     images: images.map((image, i) => ({ key: `img_preview_${i + 1}`, alt: image.name })),
     ...(wantsWhatFailed(settings, status)
       ? { whatFailed: whatFailedFrom(options.jobs ?? SAMPLE_JOBS, status === 'cancelled') }
       : {}),
   });
-  const contents = renderContents(settings, notice, false);
+  const { notice } = rendered;
+  const contents = rendered.messages(false);
   const delivery = undelivered(contents, notice);
   const summary = summaryMarkdown(notice, delivery, true);
-  return { eventName, env, settings, notice, contents, summary };
-}
-
-// ---------------------------------------------------------------------------------------------
-// The terminal preview: a box drawn from the content JSON
-
-interface Style {
-  bold?: boolean;
-  italic?: boolean;
-  strike?: boolean;
-  dim?: boolean;
-  link?: string;
-  code?: boolean;
-  fg?: number;
-}
-interface Segment {
-  text: string;
-  style: Style;
-}
-type Line = Segment[];
-
-/** 256-colour backgrounds for the card header templates, with a readable foreground. */
-const HEADER_ANSI: Record<string, { bg: number; fg: number }> = {
-  blue: { bg: 27, fg: 15 },
-  wathet: { bg: 39, fg: 16 },
-  turquoise: { bg: 37, fg: 16 },
-  green: { bg: 28, fg: 15 },
-  yellow: { bg: 178, fg: 16 },
-  orange: { bg: 208, fg: 16 },
-  red: { bg: 160, fg: 15 },
-  carmine: { bg: 162, fg: 15 },
-  violet: { bg: 127, fg: 15 },
-  purple: { bg: 92, fg: 15 },
-  indigo: { bg: 61, fg: 15 },
-  grey: { bg: 244, fg: 16 },
-  default: { bg: 252, fg: 16 },
-};
-const TAG_FG: Record<string, number> = {
-  blue: 33,
-  wathet: 39,
-  turquoise: 37,
-  green: 34,
-  yellow: 178,
-  orange: 208,
-  red: 196,
-  carmine: 162,
-  violet: 127,
-  purple: 93,
-  indigo: 62,
-  grey: 245,
-  neutral: 245,
-};
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters take no column
-const ZERO_WIDTH = /[\u0000-\u001f\u007f-\u009f\u200b-\u200d\u2060\p{M}]/u;
-const WIDE =
-  /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f000}-\u{1faff}\u{20000}-\u{3fffd}\p{Emoji_Presentation}]/u;
-
-/** Columns a string takes in a terminal (wide CJK and emoji count two). */
-export function displayWidth(text: string): number {
-  const chars = Array.from(text);
-  let width = 0;
-  for (let i = 0; i < chars.length; i++) {
-    const ch = chars[i] ?? '';
-    if (ZERO_WIDTH.test(ch)) continue;
-    if (WIDE.test(ch) || (/\p{Extended_Pictographic}/u.test(ch) && chars[i + 1] === '\ufe0f'))
-      width += 2;
-    else width += 1;
-  }
-  return width;
-}
-
-function inlineSegments(nodes: Inline[], style: Style = {}): Segment[] {
-  return nodes.flatMap((n): Segment[] => {
-    switch (n.t) {
-      case 'text':
-        return [{ text: n.text, style }];
-      case 'bold':
-        return inlineSegments(n.children, { ...style, bold: true });
-      case 'italic':
-        return inlineSegments(n.children, { ...style, italic: true });
-      case 'strike':
-        return inlineSegments(n.children, { ...style, strike: true });
-      case 'code':
-        return [{ text: n.text, style: { ...style, code: true } }];
-      case 'link':
-        return inlineSegments(n.children, { ...style, link: n.href });
-      case 'at':
-        return [{ text: n.label, style: { ...style, fg: 33 } }];
-      case 'color':
-        return inlineSegments(n.children, { ...style, fg: TAG_FG[n.color] ?? 33 });
-      case 'tag':
-        return [{ text: `[${n.text}]`, style: { ...style, fg: TAG_FG[n.color] ?? 245 } }];
-      case 'br':
-        return [{ text: '\n', style }];
-    }
-    return [];
-  });
-}
-
-/** Splits segments on embedded newlines into separate lines. */
-function splitLines(segments: Segment[]): Line[] {
-  const lines: Line[] = [[]];
-  for (const seg of segments) {
-    const parts = seg.text.split('\n');
-    parts.forEach((part, i) => {
-      if (i > 0) lines.push([]);
-      if (part) lines[lines.length - 1]?.push({ text: part, style: seg.style });
-    });
-  }
-  return lines;
-}
-
-function blockLines(blocks: Block[]): Line[] {
-  const out: Line[] = [];
-  for (const b of blocks) {
-    switch (b.t) {
-      case 'p':
-        for (const line of b.lines) out.push(...splitLines(inlineSegments(line)));
-        break;
-      case 'h':
-        out.push(...splitLines(inlineSegments(b.inline, { bold: true })));
-        break;
-      case 'ul':
-      case 'ol':
-        b.items.forEach((item, i) => {
-          const marker = b.t === 'ul' ? '• ' : `${b.start + i}. `;
-          out.push([{ text: marker, style: {} }, ...inlineSegments(item)]);
-        });
-        break;
-      case 'quote':
-        for (const line of b.lines)
-          out.push([{ text: '│ ', style: { dim: true } }, ...inlineSegments(line, { dim: true })]);
-        break;
-      case 'code':
-        for (const line of b.text.split('\n')) out.push([{ text: line, style: { code: true } }]);
-        break;
-      case 'hr':
-        out.push([{ text: '\u0000hr', style: {} }]);
-        break;
-    }
-  }
-  return out;
-}
-
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json =>
-  v !== null && typeof v === 'object' && !Array.isArray(v);
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const textOf = (v: unknown): string => (isObject(v) ? str(v.content) || str(v.text) : str(v));
-
-interface BoxPart {
-  kind: 'lines' | 'rule' | 'gap';
-  lines?: Line[];
-}
-
-function elementParts(node: unknown, parts: BoxPart[]): void {
-  if (!isObject(node)) return;
-  const push = (lines: Line[]) => {
-    if (parts.length > 0 && parts[parts.length - 1]?.kind === 'lines') parts.push({ kind: 'gap' });
-    parts.push({ kind: 'lines', lines });
-  };
-  switch (node.tag) {
-    case 'markdown': {
-      const lines = blockLines(parseMarkdown(str(node.content)));
-      // An hr inside markdown becomes a rule of the box.
-      let run: Line[] = [];
-      for (const line of lines) {
-        if (line[0]?.text === '\u0000hr') {
-          if (run.length) push(run);
-          run = [];
-          parts.push({ kind: 'rule' });
-        } else run.push(line);
-      }
-      if (run.length) push(run);
-      break;
-    }
-    case 'div':
-    case 'plain_text':
-    case 'lark_md': {
-      const text = node.tag === 'div' ? node.text : node;
-      const t = isObject(text) ? text : {};
-      const dim = t.text_size === 'notation' || t.text_color === 'grey';
-      const lines =
-        t.tag === 'lark_md'
-          ? blockLines(parseMarkdown(textOf(t)))
-          : textOf(t)
-              .split('\n')
-              .map((l) => [{ text: l, style: { dim } }]);
-      push(lines);
-      break;
-    }
-    case 'hr':
-      parts.push({ kind: 'rule' });
-      break;
-    case 'img':
-      push([
-        [
-          {
-            text: `🖼  ${textOf(node.alt) || 'image'}  (${str(node.img_key)})`,
-            style: { dim: true },
-          },
-        ],
-      ]);
-      break;
-    case 'button':
-      push([buttonSegments([node])]);
-      break;
-    case 'action':
-      push([buttonSegments(Array.isArray(node.actions) ? node.actions : [])]);
-      break;
-    case 'column_set': {
-      const columns = Array.isArray(node.columns) ? node.columns : [];
-      const inner = columns.flatMap((c) =>
-        isObject(c) && Array.isArray(c.elements) ? (c.elements as unknown[]) : [],
-      );
-      if (inner.every((e) => isObject(e) && e.tag === 'button')) push([buttonSegments(inner)]);
-      else for (const e of inner) elementParts(e, parts);
-      break;
-    }
-    default:
-      push([[{ text: `[${str(node.tag) || 'element'}]`, style: { dim: true } }]]);
-  }
-}
-
-function buttonSegments(buttons: unknown[]): Line {
-  const line: Line = [];
-  for (const b of buttons) {
-    if (!isObject(b)) continue;
-    const url =
-      (Array.isArray(b.behaviors) ? b.behaviors : [])
-        .map((x) => (isObject(x) ? str(x.default_url) : ''))
-        .find(Boolean) || str(b.url);
-    if (line.length > 0) line.push({ text: ' ', style: {} });
-    const primary = str(b.type).startsWith('primary');
-    line.push({
-      text: `[ ${textOf(b.text)} ]`,
-      style: { bold: primary, fg: primary ? 33 : undefined, link: url || undefined },
-    });
-  }
-  return line;
-}
-
-/** Wraps a line of segments to `width` columns, breaking at spaces where it can. */
-function wrap(line: Line, width: number): Line[] {
-  const out: Line[] = [[]];
-  let used = 0;
-  const tokens: Segment[] = line.flatMap((seg) =>
-    seg.text
-      .split(/(\s+)/)
-      .filter(Boolean)
-      .map((text) => ({ text, style: seg.style })),
-  );
-  for (const token of tokens) {
-    const w = displayWidth(token.text);
-    if (/^\s+$/.test(token.text)) {
-      if (used > 0 && used + w <= width) {
-        out[out.length - 1]?.push(token);
-        used += w;
-      }
-      continue;
-    }
-    if (used + w > width && used > 0) {
-      const last = out[out.length - 1];
-      if (last && /^\s+$/.test(last[last.length - 1]?.text ?? '')) last.pop();
-      out.push([]);
-      used = 0;
-    }
-    if (w <= width) {
-      out[out.length - 1]?.push(token);
-      used += w;
-      continue;
-    }
-    // A word longer than the line: hard-break it.
-    let piece = '';
-    for (const ch of Array.from(token.text)) {
-      const cw = displayWidth(ch);
-      if (used + displayWidth(piece) + cw > width) {
-        out[out.length - 1]?.push({ text: piece, style: token.style });
-        out.push([]);
-        used = 0;
-        piece = '';
-      }
-      piece += ch;
-    }
-    if (piece) {
-      out[out.length - 1]?.push({ text: piece, style: token.style });
-      used += displayWidth(piece);
-    }
-  }
-  return out;
-}
-
-/** What a terminal shows of a text: no zero-width breaks, and no control characters at all. */
-function visible(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200b\u2060]/g, '');
-}
-
-function paint(seg: Segment, color: boolean): string {
-  const text = visible(seg.text);
-  if (!color) return text;
-  const s = seg.style;
-  const codes: string[] = [];
-  if (s.bold) codes.push('1');
-  if (s.dim) codes.push('2');
-  if (s.italic) codes.push('3');
-  if (s.link && s.fg === undefined) codes.push('4', '38;5;33');
-  if (s.strike) codes.push('9');
-  if (s.fg !== undefined) codes.push(`38;5;${s.fg}`);
-  if (s.code) codes.push('38;5;166');
-  const styled = codes.length ? `\x1b[${codes.join(';')}m${text}\x1b[0m` : text;
-  // OSC 8: a clickable link in terminals that support it, plain text elsewhere.
-  return s.link ? `\x1b]8;;${s.link}\x1b\\${styled}\x1b]8;;\x1b\\` : styled;
-}
-
-export interface TerminalOptions {
-  color: boolean;
-  /** Total width of the box in columns. */
-  width: number;
-}
-
-/** A box-drawn, terminal-readable rendering of one message's content. */
-export function terminalPreview(msgType: string, content: Json, options: TerminalOptions): string {
-  const inner = Math.max(20, options.width - 4);
-  const { color } = options;
-  const header: Line[] = [];
-  const parts: BoxPart[] = [];
-  let template = 'default';
-  let label = msgType;
-  const links: string[] = [];
-
-  if (msgType === 'interactive' && content.type === 'template' && isObject(content.data)) {
-    label = 'template card';
-    const d = content.data;
-    header.push([{ text: `Template ${str(d.template_id)}`, style: { bold: true } }]);
-    if (d.template_version_name)
-      header.push([{ text: `version ${str(d.template_version_name)}`, style: {} }]);
-    const vars = isObject(d.template_variable) ? d.template_variable : {};
-    parts.push({
-      kind: 'lines',
-      lines: Object.entries(vars).map(([k, v]) => [
-        { text: `${k}: `, style: { bold: true } },
-        { text: JSON.stringify(v), style: {} },
-      ]),
-    });
-  } else if (msgType === 'interactive') {
-    label = content.schema === '2.0' ? 'card 2.0' : 'card';
-    const h = isObject(content.header) ? content.header : {};
-    template = str(h.template) || 'default';
-    header.push([{ text: textOf(h.title), style: { bold: true } }]);
-    const sub: Line = [];
-    if (textOf(h.subtitle)) sub.push({ text: textOf(h.subtitle), style: {} });
-    for (const t of Array.isArray(h.text_tag_list) ? h.text_tag_list : []) {
-      if (isObject(t)) sub.push({ text: `  [${textOf(t.text)}]`, style: { bold: true } });
-    }
-    if (sub.length) header.push(sub);
-    const elements = isObject(content.body) ? content.body.elements : content.elements;
-    for (const el of Array.isArray(elements) ? elements : []) elementParts(el, parts);
-  } else if (msgType === 'text') {
-    const text = str(content.text)
-      .replace(/<at user_id="all"><\/at>/g, '@All')
-      .replace(
-        /<at user_id="([^"]*)">([^<]*)<\/at>/g,
-        (_m, id: string, name: string) => `@${name || id}`,
-      );
-    parts.push({
-      kind: 'lines',
-      lines: text.split('\n').map((l) => [{ text: l, style: {} }]),
-    });
-  } else if (msgType === 'post') {
-    const lang = Object.values(content).find(isObject) ?? {};
-    header.push([{ text: str(lang.title), style: { bold: true } }]);
-    const lines: Line[] = [];
-    for (const p of Array.isArray(lang.content) ? lang.content : []) {
-      const line: Line = [];
-      for (const run of Array.isArray(p) ? p : []) {
-        if (!isObject(run)) continue;
-        if (run.tag === 'text') line.push({ text: str(run.text), style: {} });
-        else if (run.tag === 'a')
-          line.push({ text: str(run.text), style: { link: str(run.href) } });
-        else if (run.tag === 'at')
-          line.push({
-            text: `@${run.user_id === 'all' ? 'All' : str(run.user_id)}`,
-            style: { fg: 33 },
-          });
-        else if (run.tag === 'md')
-          for (const [i, l] of blockLines(parseMarkdown(str(run.text))).entries()) {
-            if (i > 0) {
-              lines.push([...line]);
-              line.length = 0;
-            }
-            line.push(...l);
-          }
-        else if (run.tag === 'img')
-          line.push({ text: `🖼  ${str(run.image_key)}`, style: { dim: true } });
-      }
-      lines.push(line);
-    }
-    parts.push({ kind: 'lines', lines });
-  } else if (msgType === 'image') {
-    parts.push({
-      kind: 'lines',
-      lines: [[{ text: `🖼  image ${str(content.image_key)}`, style: { dim: true } }]],
-    });
-  } else {
-    parts.push({
-      kind: 'lines',
-      lines: JSON.stringify(content, null, 2)
-        .split('\n')
-        .map((l) => [{ text: l, style: {} }]),
-    });
-  }
-
-  const collectLinks = (line: Line) => {
-    for (const seg of line)
-      if (seg.style.link && !links.includes(seg.style.link)) links.push(seg.style.link);
-  };
-  const row = (line: Line, bg?: { bg: number; fg: number }) => {
-    collectLinks(line);
-    const used = line.reduce((n, s) => n + displayWidth(s.text), 0);
-    const pad = ' '.repeat(Math.max(0, inner - used));
-    if (bg && color) {
-      const body = line
-        .map(
-          (s) => `\x1b[48;5;${bg.bg};38;5;${bg.fg}${s.style.bold ? ';1' : ''}m${visible(s.text)}`,
-        )
-        .join('');
-      return `│\x1b[48;5;${bg.bg}m ${body}\x1b[48;5;${bg.bg}m${pad} \x1b[0m│`;
-    }
-    return `│ ${line.map((s) => paint(s, color)).join('')}${pad} │`;
-  };
-  const out: string[] = [];
-  const title = ` ${label}${template !== 'default' ? ` · ${template}` : ''} `;
-  out.push(`╭─${title}${'─'.repeat(Math.max(0, inner + 1 - displayWidth(title)))}╮`);
-  if (header.length > 0) {
-    const look = HEADER_ANSI[template] ?? HEADER_ANSI.default;
-    for (const line of header) for (const w of wrap(line, inner)) out.push(row(w, look));
-    out.push(`├${'─'.repeat(inner + 2)}┤`);
-  }
-  for (const part of parts) {
-    if (part.kind === 'rule') out.push(`├${'┄'.repeat(inner + 2)}┤`);
-    else if (part.kind === 'gap') out.push(row([]));
-    else for (const line of part.lines ?? []) for (const w of wrap(line, inner)) out.push(row(w));
-  }
-  out.push(`╰${'─'.repeat(inner + 2)}╯`);
-  if (links.length > 0 && !color) {
-    out.push('Links:');
-    for (const link of links) out.push(`  ${link}`);
-  }
-  return out.join('\n');
+  return { fixture, eventName, env, settings, notice, contents, summary };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Sending for real, through the bundle, as a runner would
 
-interface ActionRun {
-  code: number | null;
-  outputs: Record<string, string>;
-  state: Record<string, string>;
-  summary: string;
-}
-
-/** Runs dist/index.js with INPUT_* variables; the log is shown with masked values hidden. */
-async function runBundle(
-  env: Record<string, string>,
-  inputs: Record<string, string>,
+/**
+ * Runs the committed bundle (dist/index.js) as a runner does, for this preview's event and run,
+ * with the shell's own variables (a proxy, extra CA certificates) passed on. Its log is shown as
+ * it comes, as the runner shows it: commands read as text, masked values hidden.
+ */
+function sendForReal(
+  preview: Preview,
+  step: { inputs: Record<string, string>; state?: Record<string, string>; runnerTemp: string },
   secrets: string[],
   verbose: boolean,
-  state: Record<string, string> = {},
-): Promise<ActionRun> {
-  const dir = mkdtempSync(join(tmpdir(), 'feishu-notify-preview-'));
-  try {
-    const files = {
-      GITHUB_OUTPUT: join(dir, 'output'),
-      GITHUB_STATE: join(dir, 'state'),
-      GITHUB_STEP_SUMMARY: join(dir, 'summary'),
-    };
-    for (const f of Object.values(files)) writeFileSync(f, '');
-    const childEnv: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) {
-      if (v !== undefined && !k.startsWith('INPUT_') && !k.startsWith('STATE_')) childEnv[k] = v;
+): Promise<RunResult> {
+  const shell = Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] =>
+        entry[1] !== undefined && !/^(INPUT|STATE|GITHUB|RUNNER)_/.test(entry[0]),
+    ),
+  );
+  const show = (chunk: string, stream: 'stdout' | 'stderr') => {
+    for (const line of chunk.split(/\r?\n/)) {
+      if (!line || line.startsWith('::add-mask::')) continue;
+      if (line.startsWith('::debug::') && !verbose) continue;
+      // Workflow commands read better as the runner shows them.
+      let safe = line
+        .replace(/^::(error|warning|notice)::/, '$1: ')
+        .replace(/%0A/g, ' ')
+        .replace(/%0D/g, '')
+        .replace(/%25/g, '%');
+      for (const secret of secrets) if (secret) safe = safe.split(secret).join('***');
+      process[stream].write(`  | ${safe}\n`);
     }
-    Object.assign(childEnv, env, files, { GITHUB_WORKSPACE: process.cwd(), RUNNER_TEMP: dir });
-    for (const [name, value] of Object.entries(inputs))
-      childEnv[`INPUT_${name.toUpperCase()}`] = value;
-    for (const [name, value] of Object.entries(state)) childEnv[`STATE_${name}`] = value;
-    const child = spawn(process.execPath, [join(ROOT, 'dist/index.js')], {
-      env: childEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const show = (chunk: Buffer, stream: NodeJS.WriteStream) => {
-      for (const line of chunk.toString('utf8').split(/\r?\n/)) {
-        if (!line || line.startsWith('::add-mask::')) continue;
-        if (line.startsWith('::debug::') && !verbose) continue;
-        // Workflow commands read better as the runner shows them.
-        let safe = line
-          .replace(/^::(error|warning|notice)::/, '$1: ')
-          .replace(/%0A/g, ' ')
-          .replace(/%0D/g, '')
-          .replace(/%25/g, '%');
-        for (const secret of secrets) if (secret) safe = safe.split(secret).join('***');
-        stream.write(`  | ${safe}\n`);
-      }
-    };
-    child.stdout.on('data', (c: Buffer) => show(c, process.stdout));
-    child.stderr.on('data', (c: Buffer) => show(c, process.stderr));
-    // 'close', not 'exit': only then has all of the child's output been shown.
-    const code = await new Promise<number | null>((done) => child.on('close', done));
-    return {
-      code,
-      outputs: parseCommandFile(readFileSync(files.GITHUB_OUTPUT, 'utf8')),
-      state: parseCommandFile(readFileSync(files.GITHUB_STATE, 'utf8')),
-      summary: readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8'),
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  };
+  return runAction({
+    entry: join(ROOT, 'dist/index.js'),
+    event: preview.fixture,
+    eventName: preview.eventName,
+    github: preview.env,
+    env: shell,
+    // The images input is read relative to the workspace, which is this directory.
+    workspace: process.cwd(),
+    inputs: step.inputs,
+    state: step.state,
+    runnerTemp: step.runnerTemp,
+    timeoutMs: 120_000,
+    onOutput: show,
+    cleanUp: true,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -880,7 +317,7 @@ async function main(): Promise<void> {
   if (args.needs && !process.argv.some((a) => a === '--status' || a.startsWith('--status=')))
     delete inputs.status;
 
-  const runOptions: RunOptions = {
+  const runOptions: GithubEnvOptions = {
     ...(args.workflow ? { workflow: args.workflow } : {}),
     ...(args.job ? { job: args.job } : {}),
     ...(args['server-url'] ? { serverUrl: args['server-url'].replace(/\/+$/, '') } : {}),
@@ -948,10 +385,32 @@ async function main(): Promise<void> {
     domain: FEISHU_DOMAIN ?? '',
     'fail-on-error': 'true',
     'job-status': '',
+    // No GitHub token: a preview reads nothing from GitHub (its run is a sample).
+    'github-token': '',
   };
-  // The images input is read relative to the workspace, which is this directory.
   const secrets = [FEISHU_APP_SECRET];
-  const result = await runBundle(preview.env, sendInputs, secrets, args.verbose);
+  // The main step and its post step share one RUNNER_TEMP, as on a runner.
+  const runnerTemp = mkdtempSync(join(tmpdir(), 'feishu-notify-preview-'));
+  try {
+    await send(preview, sendInputs, runnerTemp, secrets, { ...args, heading: h });
+  } finally {
+    rmSync(runnerTemp, { recursive: true, force: true });
+  }
+}
+
+async function send(
+  preview: Preview,
+  sendInputs: Record<string, string>,
+  runnerTemp: string,
+  secrets: string[],
+  args: { verbose: boolean; finish?: string; heading: (text: string) => string },
+): Promise<void> {
+  const result = await sendForReal(
+    preview,
+    { inputs: sendInputs, runnerTemp },
+    secrets,
+    args.verbose,
+  );
   const outputs = Object.entries(result.outputs).filter(
     ([k, v]) => k !== 'content' && v && v !== '[]',
   );
@@ -972,13 +431,12 @@ async function main(): Promise<void> {
       );
       return;
     }
-    console.log(h(`Post step: finishing the card with job status ${args.finish}`));
-    const post = await runBundle(
-      preview.env,
-      { ...sendInputs, 'job-status': args.finish },
+    console.log(args.heading(`Post step: finishing the card with job status ${args.finish}`));
+    const post = await sendForReal(
+      preview,
+      { inputs: { ...sendInputs, 'job-status': args.finish }, state: result.state, runnerTemp },
       secrets,
       args.verbose,
-      result.state,
     );
     if (post.code !== 0) process.exitCode = 1;
   }

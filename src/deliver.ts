@@ -5,15 +5,12 @@
  * notices. Nothing below reads inputs or writes outputs.
  */
 import { randomUUID } from 'node:crypto';
-import { Input } from './constants.js';
-import type { RunContext } from './context.js';
-import { asError, InputError } from './errors.js';
+import { asError } from './errors.js';
 import type { FeishuClient, ReceiveIdType } from './feishu/client.js';
 import { isAtAllRefused, isGone, isTooOldToUpdate } from './feishu/errors.js';
 import type { WebhookMessage } from './feishu/webhook.js';
 import { saveHandover } from './handover.js';
 import type { CheckedImage } from './images.js';
-import { words } from './language.js';
 import { mapLimit, settleLimit } from './pool.js';
 import {
   emptyRecall,
@@ -22,11 +19,13 @@ import {
   recallMessages,
   settleKey,
 } from './recall.js';
-import { type MessageContent, msgTypeOf, renderContents } from './render/content.js';
-import { nameOf, unsupportedMentions, withoutMentionAll } from './render/mentions.js';
-import type { Notice } from './render/model.js';
-import { buildNotice, type NoticeExtras } from './render/notice.js';
-import { W } from './render/words.js';
+import type {
+  MessageContent,
+  Notice,
+  NoticeExtras,
+  RenderedNotice,
+  RenderNotice,
+} from './render/index.js';
 import { replyToCard } from './reply.js';
 import { type Settings, sends } from './settings.js';
 
@@ -44,6 +43,16 @@ export interface DeliveryDeps {
    * recall: a job cancelled during those still has a record of its card for the post step.
    */
   confirmed?(delivery: Delivery): void;
+}
+
+/**
+ * The run as delivery sees it: how its notice is rendered (main passes render/'s, made for this
+ * run's context), the run's page, and the directory the job's steps share (RUNNER_TEMP).
+ */
+export interface NoticeRun {
+  render: RenderNotice;
+  runUrl: string;
+  runnerTemp?: string;
 }
 
 export interface SentRecord {
@@ -91,7 +100,7 @@ export function undelivered(contents: MessageContent[], notice?: Notice): Delive
 
 export async function deliver(
   settings: Settings,
-  ctx: RunContext,
+  run: NoticeRun,
   images: CheckedImage[],
   deps: DeliveryDeps,
   extras: NoticeExtras = {},
@@ -114,12 +123,13 @@ export async function deliver(
     late,
   ]);
   result.imageKeys = imageKeys;
-  const notice = buildNotice(settings, ctx, {
+  const rendered = run.render(settings, {
     ...extras,
     ...arrived,
     images: imageKeys.map((key, i) => ({ key, alt: images[i]?.name ?? '' })),
   });
-  const appContents = renderContents(settings, notice, false);
+  const { notice } = rendered;
+  const appContents = rendered.messages(false);
   // A run that only recalls reports its recalls: no preview of a notice it never sends.
   if (sends(settings) || settings.update) {
     result.notice = notice;
@@ -134,12 +144,12 @@ export async function deliver(
   }
   // Send a new notice unless only recalling, or a card was updated in place instead.
   let send = settings.recallKey === undefined;
-  if (send) warnUnmentionable(settings, notice, destinations, deps);
+  if (send) warnUnmentionable(settings, rendered, destinations, deps);
   if (settings.update && client) {
     if (await updateInPlace(client, settings.update, appContents, deps)) {
       result.updated.push(settings.update);
-      if (ctx.runnerTemp) saveHandover(ctx.runnerTemp, settings.update, settings);
-      await replyToCard(client, settings.update, notice, settings, ctx.runUrl, deps).catch(
+      if (run.runnerTemp) saveHandover(run.runnerTemp, settings.update, settings);
+      await replyToCard(client, settings.update, notice, settings, run.runUrl, deps).catch(
         (error: unknown) =>
           result.failures.push({ target: `reply to ${settings.update}`, error: asError(error) }),
       );
@@ -156,19 +166,15 @@ export async function deliver(
   }
 
   if (send) {
-    const webhookContents = settings.webhook ? renderContents(settings, notice, true) : [];
-    // For a group that lets only admins @all: the same notice without it, rendered when needed.
-    const withoutAll = (viaWebhook: boolean) => () =>
-      renderContents(settings, withoutMentionAll(notice), viaWebhook);
+    const webhookContents = settings.webhook ? rendered.messages(true) : [];
     // Records are kept as each message goes, so a destination that fails halfway (type: image)
     // still reports the messages it did deliver.
     const outcomes = await settleLimit(destinations, SEND_CONCURRENCY, (d) => {
       const viaWebhook = d.kind === 'webhook';
       const message = {
         contents: viaWebhook ? webhookContents : appContents,
-        withoutAll: notice.mentions.some((m) => m.kind === 'all')
-          ? withoutAll(viaWebhook)
-          : undefined,
+        // For a group that lets only admins @all: the same notice without it, rendered when needed.
+        withoutAll: () => rendered.withoutMentionAll(viaWebhook),
       };
       return sendAll(d, message, deps, (record) => result.sent.push(record));
     });
@@ -195,10 +201,7 @@ export async function deliver(
           appId: settings.app.appId,
           since,
           own: newestPerChat(result.sent),
-          supersededBy: {
-            label: ctx.runNumber ? words(W.runNumber, { n: ctx.runNumber }) : W.newerRun,
-            url: ctx.runUrl,
-          },
+          supersededBy: { label: rendered.runLabel, url: run.runUrl },
           languages: settings.languages,
           now,
         }),
@@ -239,8 +242,8 @@ async function uploadImages(
   images: CheckedImage[],
 ): Promise<string[]> {
   if (images.length === 0) return [];
-  if (!client)
-    throw new InputError(Input.Images, 'need app credentials (app-id and app-secret) to upload');
+  // Input checking refuses images without app credentials.
+  if (!client) throw new Error('app credentials are needed to upload images');
   return mapLimit(images, UPLOAD_CONCURRENCY, (image) => client.uploadImage(image));
 }
 
@@ -315,20 +318,16 @@ function groupChatIds(destinations: Destination[], deps: DeliveryDeps): string[]
 /** Mentions that cannot notify the way this run sends: said once, shown as names. */
 function warnUnmentionable(
   settings: Settings,
-  notice: Notice,
+  rendered: RenderedNotice,
   destinations: Destination[],
   deps: DeliveryDeps,
 ): void {
-  const msgType = msgTypeOf(settings);
-  if (settings.content || settings.type === 'template') return;
   const viaApp = destinations.some((d) => d.kind !== 'webhook');
   const viaWebhook = destinations.some((d) => d.kind === 'webhook');
-  const names = new Set(
-    [
-      ...(viaApp ? unsupportedMentions(notice, msgType, false) : []),
-      ...(viaWebhook ? unsupportedMentions(notice, msgType, true) : []),
-    ].map(nameOf),
-  );
+  const names = new Set([
+    ...(viaApp ? rendered.unmentionable(false) : []),
+    ...(viaWebhook ? rendered.unmentionable(true) : []),
+  ]);
   if (names.size === 0) return;
   const why = viaWebhook
     ? 'a custom-bot webhook mentions by open_id only'
@@ -341,7 +340,7 @@ function warnUnmentionable(
 interface Outgoing {
   contents: MessageContent[];
   /** The same messages without @all, when the notice has one. */
-  withoutAll?: () => MessageContent[];
+  withoutAll: () => MessageContent[] | undefined;
 }
 
 /** Every content for one destination, in order (type: image sends one message per image). */
@@ -359,7 +358,7 @@ async function sendAll(
       try {
         await sendOne(destination, message, deps, record);
       } catch (error) {
-        const fallback = outgoing.withoutAll?.()[index];
+        const fallback = outgoing.withoutAll()?.[index];
         if (!isAtAllRefused(error) || !fallback) throw error;
         // Lost for want of @all would be worse than sent without it.
         // The error's hint says it is sent again without @all.
@@ -421,12 +420,8 @@ export async function updateInPlace(
   deps: DeliveryDeps,
 ): Promise<boolean> {
   const card = contents[0];
-  if (card?.msgType !== 'interactive') {
-    throw new InputError(
-      Input.Update,
-      'updates a card: use type card or template (or an interactive content)',
-    );
-  }
+  // Input checking allows `update` only with type card or template, and finish renders a card.
+  if (card?.msgType !== 'interactive') throw new Error(`only a card can update ${messageId}`);
   try {
     await client.update(messageId, JSON.stringify(card.content));
     return true;

@@ -4,15 +4,19 @@
  * update, so it gets a short follow-up card instead. Nothing happens after a final card.
  */
 import { randomUUID } from 'node:crypto';
-import type { RunContext } from './context.js';
-import { type Delivery, type DeliveryDeps, resolveChatNames, updateInPlace } from './deliver.js';
+import {
+  type Delivery,
+  type DeliveryDeps,
+  type NoticeRun,
+  resolveChatNames,
+  updateInPlace,
+} from './deliver.js';
 import { asError } from './errors.js';
 import type { FeishuClient, ReceiveIdType } from './feishu/client.js';
 import { loadHandover } from './handover.js';
 import { streakOf } from './notify-on.js';
 import { settleLimit } from './pool.js';
-import { renderContents } from './render/content.js';
-import { buildNotice, type NoticeExtras } from './render/notice.js';
+import type { NoticeExtras } from './render/index.js';
 import { replyToCard } from './reply.js';
 import { type FeishuPerson, type Settings, sends } from './settings.js';
 import { isFinal, parseStatus, type Status } from './status.js';
@@ -75,7 +79,7 @@ export function shouldFinish(settings: Settings, delivery: Delivery): boolean {
 
 export async function finish(
   settings: Settings,
-  ctx: RunContext,
+  run: NoticeRun,
   state: FinishState,
   jobStatus: string,
   deps: DeliveryDeps,
@@ -89,19 +93,21 @@ export async function finish(
   const arrived = await late;
   /** The card's final form, with what a later step of this job last put on it, if any. */
   const finalCard = (messageId: string) => {
-    const handover = ctx.runnerTemp ? loadHandover(ctx.runnerTemp, messageId) : undefined;
-    const notice = buildNotice({ ...settings, ...handover }, ctx, {
-      ...arrived,
-      status,
-      durationMs,
-      images: state.images,
-      people: state.people,
-      streak: streakOf(state.previousStatus, status),
-    });
-    const [card] = renderContents({ ...settings, type: 'card' }, notice, false);
-    return { notice, card };
+    const handover = run.runnerTemp ? loadHandover(run.runnerTemp, messageId) : undefined;
+    const rendered = run.render(
+      { ...settings, ...handover, type: 'card' },
+      {
+        ...arrived,
+        status,
+        durationMs,
+        images: state.images,
+        people: state.people,
+        streak: streakOf(state.previousStatus, status),
+      },
+    );
+    const [card] = rendered.messages(false);
+    return { rendered, card };
   };
-  const { notice } = finalCard('');
 
   const targets = [
     ...state.updated.map((messageId) => ({ messageId, chatId: '' })),
@@ -110,10 +116,10 @@ export async function finish(
   const client = deps.client;
   if (client) {
     const results = await settleLimit(targets, 8, async ({ messageId, chatId }) => {
-      const { notice, card } = finalCard(messageId);
+      const { rendered, card } = finalCard(messageId);
       if (!card) return `Nothing to finish for ${messageId}.`;
       if (await updateInPlace(client, messageId, [card], deps)) {
-        await replyToCard(client, messageId, notice, settings, ctx.runUrl, deps);
+        await replyToCard(client, messageId, rendered.notice, settings, run.runUrl, deps);
         return `Finished ${messageId} as ${status}.`;
       }
       // A card of a key that is gone was replaced by a newer run or recalled on purpose:
@@ -146,19 +152,7 @@ export async function finish(
   }
 
   if (settings.webhook && deps.webhook && sends(settings)) {
-    const short = {
-      ...notice,
-      message: undefined,
-      lists: [],
-      images: [],
-      mentions: [],
-      facts: notice.facts.slice(0, 1),
-    };
-    const [followUp] = renderContents(
-      { ...settings, type: 'card', content: undefined },
-      short,
-      true,
-    );
+    const followUp = finalCard('').rendered.shortCard();
     try {
       if (followUp) await deps.webhook({ msgType: followUp.msgType, content: followUp.content });
       outcome.done.push(`Posted the ${status} result to the webhook.`);

@@ -7,7 +7,13 @@ import { Domains, Input } from './constants.js';
 import { InputError } from './errors.js';
 import { parseHandle } from './feishu/cardkit.js';
 import { LANGUAGES, type Language, languagesFor } from './language.js';
-import { footerSlotOf } from './render/content.js';
+import {
+  byteLength,
+  type Fitted,
+  footerSlotOf,
+  type MessageContent,
+  type Oversize,
+} from './render/content.js';
 import type {
   Fact,
   FeishuPerson,
@@ -589,6 +595,42 @@ function checkKeyCarried(s: Settings): void {
       `cannot be carried: ${carrier}, so later runs could never find the notice`,
     );
   }
+}
+
+/**
+ * The last input check, on the rendered content: main renders before any request, and content
+ * that cannot fit Feishu's limits even trimmed is the fault of an input, named here.
+ */
+export function contentsWithinLimits(settings: Settings, fitted: Fitted): MessageContent[] {
+  if (fitted.oversize) throw oversizeError(settings, fitted.oversize);
+  return fitted.contents;
+}
+
+function oversizeError(settings: Settings, oversize: Oversize): InputError {
+  const { part, msgType, bytes, limit } = oversize;
+  if (part !== 'notice') {
+    // The author's own content or template variables, never trimmed.
+    return new InputError(
+      part === 'content' ? Input.Content : Input.TemplateVariables,
+      `makes ${bytes} bytes of ${msgType} content as sent; Feishu accepts at most ${limit} bytes here`,
+    );
+  }
+  // Trimmed as far as it goes and still too large: only the author's own parts can be the cause
+  // (event text is trimmed away), so the error names the largest of them.
+  const parts: [string, unknown][] = [
+    [Input.Message, settings.message],
+    [Input.Fields, settings.fields],
+    [Input.Buttons, settings.buttons],
+    [Input.Mention, settings.mentions],
+    [Input.Title, settings.title],
+  ];
+  const [input] = parts.reduce((big, part) =>
+    byteLength(part[1] ?? '') > byteLength(big[1] ?? '') ? part : big,
+  );
+  return new InputError(
+    input,
+    `makes the message ${bytes} bytes even with everything trimmed; Feishu accepts at most ${limit} bytes here`,
+  );
 }
 
 // ---- small parsers, each naming its input in the error ----

@@ -6,20 +6,26 @@
 import * as core from '@actions/core';
 import { Input, Output, RECALL_STEP_ENV, RECALL_STEP_INPUTS, State } from './constants.js';
 import { loadRunContext, type RunContext } from './context.js';
-import { type Delivery, type DeliveryDeps, deliver, undelivered } from './deliver.js';
+import {
+  type Delivery,
+  type DeliveryDeps,
+  deliver,
+  type NoticeRun,
+  undelivered,
+} from './deliver.js';
 import { describeError, InputError, renamed } from './errors.js';
 import { CardKit } from './feishu/cardkit.js';
 import { createFeishu, type RequestLimits } from './feishu/index.js';
 import { type FinishState, finish, finishState, shouldFinish } from './finish.js';
 import { type GitHubReads, startGitHubReads } from './github/reads.js';
 import { findImages } from './images.js';
-import { readSettings } from './inputs.js';
+import { contentsWithinLimits, readSettings } from './inputs.js';
 import { streakOf, verdict } from './notify-on.js';
 import { contentOutput, summaryMarkdown, writeNotifyOutputs, writeOutputs } from './outputs.js';
 import { findPeople } from './people.js';
 import { readPreviousStatus } from './previous.js';
-import { renderContents } from './render/content.js';
-import { buildNotice, type NoticeExtras, statusFromNeeds } from './render/notice.js';
+import { type NoticeExtras, noticeRenderer } from './render/index.js';
+import { statusFromNeeds } from './render/notice.js';
 import { type RunCardDeps, runCardMain, runCardPost, runCardPreview } from './run-card.js';
 import type { Settings } from './settings.js';
 import { parseStatus } from './status.js';
@@ -72,10 +78,12 @@ async function runMain(settings: Settings): Promise<void> {
   // Every file is checked before any request: a bad image never leaves half a notice.
   const images = await findImages(settings.images, process.env.GITHUB_WORKSPACE || process.cwd());
 
+  const run = noticeRun(ctx);
   const placeholders = images.map((image, i) => ({ key: `img_dry_run_${i + 1}`, alt: image.name }));
-  const preview = buildNotice(settings, ctx, { images: placeholders });
+  const rendered = run.render(settings, { images: placeholders });
+  const preview = rendered.notice;
   // Rendered before any request, so content that cannot be sent fails as an input error.
-  const contents = renderContents(settings, preview, settings.webhook !== undefined);
+  const contents = contentsWithinLimits(settings, rendered.fit(settings.webhook !== undefined));
   if (settings.dryRun) {
     const delivery = undelivered(contents, preview);
     writeOutputs(core, delivery, undefined);
@@ -118,7 +126,7 @@ async function runMain(settings: Settings): Promise<void> {
     });
     const delivery = await deliver(
       settings,
-      ctx,
+      run,
       images,
       deps,
       { streak: streakOf(previous, status) },
@@ -135,6 +143,11 @@ async function runMain(settings: Settings): Promise<void> {
     github.dispose();
     deps.dispose();
   }
+}
+
+/** The run as deliver and finish see it: render/'s notice renderer for this run, and its files. */
+function noticeRun(ctx: RunContext): NoticeRun {
+  return { render: noticeRenderer(ctx), runUrl: ctx.runUrl, runnerTemp: ctx.runnerTemp };
 }
 
 /** What the card learns while the token is on its way: what failed, and who to mention. */
@@ -186,7 +199,7 @@ async function runPost(settings: Settings): Promise<void> {
     retries: Math.min(settings.retries, 2),
     timeoutMs: Math.min(settings.timeoutMs, 5000),
     maxRateLimitWaitMs: 3000,
-    deadline: Date.now() + POST_STEP_BUDGET_MS,
+    deadline: Date.now() + POST_STEP_DEADLINE_MS,
   };
   const jobStatus = readInput(Input.JobStatus);
   const row = core.getState(State.RunCardRow);
@@ -206,7 +219,7 @@ async function runPost(settings: Settings): Promise<void> {
   try {
     const outcome = await finish(
       settings,
-      ctx,
+      noticeRun(ctx),
       JSON.parse(saved) as FinishState,
       jobStatus,
       deps,
@@ -234,8 +247,11 @@ function failureLines(failures: { target: string; error: Error }[]): string[] {
   return failures.map((f) => `${f.target}: ${f.error.message}`);
 }
 
-/** The post step's whole budget: past it no new attempt starts (one in flight may finish). */
-const POST_STEP_BUDGET_MS = 20_000;
+/**
+ * The post step's one deadline for all its calls: past it no new attempt starts (one in flight
+ * may finish).
+ */
+const POST_STEP_DEADLINE_MS = 20_000;
 
 function connect(settings: Settings, limits: RequestLimits): DeliveryDeps & { dispose(): void } {
   const feishu = createFeishu({

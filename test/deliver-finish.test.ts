@@ -4,10 +4,11 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DeliveryDeps, deliver } from '../src/deliver.js';
+import { type DeliveryDeps, deliver, type NoticeRun } from '../src/deliver.js';
 import { createFeishu } from '../src/feishu/index.js';
 import { finish } from '../src/finish.js';
 import { readSettings } from '../src/inputs.js';
+import { noticeRenderer, type RenderNotice } from '../src/render/index.js';
 import type { Settings } from '../src/settings.js';
 import { type FakeFeishu, startFakeFeishu } from './support/fake-feishu.js';
 import { defaultInputs, FIXTURES, githubEnv, inputVariable } from './support/run-action.js';
@@ -15,6 +16,8 @@ import { runContextFor } from './support/run-context.js';
 
 const CHAT = 'oc_test_chat';
 const ctx = runContextFor(githubEnv('push', join(FIXTURES, 'push.json'), '/tmp'));
+/** What main passes: render/'s renderer for this run, its page and its shared directory. */
+const run: NoticeRun = { render: noticeRenderer(ctx), runUrl: ctx.runUrl, runnerTemp: undefined };
 
 let fake: FakeFeishu;
 beforeAll(async () => {
@@ -67,7 +70,7 @@ function header(content: string): { template?: string; title?: { content?: strin
 describe('deliver and finish, in process', () => {
   it('deliver sends one card to the chat and reports its ID', async () => {
     const settings = await settingsWith({ ...app(), to: CHAT, status: 'success', title: 'One' });
-    const delivery = await withDeps(settings, (deps) => deliver(settings, ctx, [], deps));
+    const delivery = await withDeps(settings, (deps) => deliver(settings, run, [], deps));
     expect(delivery.failures).toEqual([]);
     const stored = fake.messages(CHAT).find((m) => m.message_id === delivery.sent[0]?.messageId);
     expect(stored?.msg_type).toBe('interactive');
@@ -78,7 +81,7 @@ describe('deliver and finish, in process', () => {
   it('finish turns an in-progress card green in place, with no new message', async () => {
     const settings = await settingsWith({ ...app(), to: CHAT, status: 'in_progress' });
     const startedAt = Date.now();
-    const delivery = await withDeps(settings, (deps) => deliver(settings, ctx, [], deps));
+    const delivery = await withDeps(settings, (deps) => deliver(settings, run, [], deps));
     const sent = delivery.sent[0];
     expect(sent?.messageId).toBeTruthy();
     const before = fake.messages(CHAT).length;
@@ -89,7 +92,7 @@ describe('deliver and finish, in process', () => {
       images: [],
     };
     const outcome = await withDeps(settings, (deps) =>
-      finish(settings, ctx, state, 'success', deps),
+      finish(settings, run, state, 'success', deps),
     );
     expect(outcome.failures).toEqual([]);
     expect(outcome.done).toEqual([`Finished ${sent?.messageId} as success.`]);
@@ -101,7 +104,7 @@ describe('deliver and finish, in process', () => {
 
   it('finish posts the result anew, with a warning, when the card was recalled meanwhile', async () => {
     const settings = await settingsWith({ ...app(), to: CHAT, status: 'in_progress' });
-    const delivery = await withDeps(settings, (deps) => deliver(settings, ctx, [], deps));
+    const delivery = await withDeps(settings, (deps) => deliver(settings, run, [], deps));
     const id = delivery.sent[0]?.messageId ?? '';
     await withDeps(settings, async (deps) => deps.client?.recall(id));
     const before = fake.messages(CHAT).length;
@@ -112,7 +115,7 @@ describe('deliver and finish, in process', () => {
       images: [],
     };
     const { outcome, warnings } = await withDeps(settings, async (deps, warnings) => ({
-      outcome: await finish(settings, ctx, state, 'failure', deps),
+      outcome: await finish(settings, run, state, 'failure', deps),
       warnings,
     }));
     expect(outcome.failures).toEqual([]);
@@ -121,5 +124,36 @@ describe('deliver and finish, in process', () => {
     const latest = fake.messages(CHAT).slice(before);
     expect(latest).toHaveLength(1);
     expect(header(latest[0]?.content ?? '{}').template).toBe('red');
+  });
+
+  it('deliver and finish send what the render function they are given makes', async () => {
+    const settings = await settingsWith({ ...app(), to: CHAT, status: 'in_progress' });
+    // render/'s own renderer, with every card's header colour replaced by one render/ never
+    // gives these statuses: delivery must send exactly what it is handed, and so must finish.
+    const marked: RenderNotice = (noticeSettings, facts) => {
+      const rendered = noticeRenderer(ctx)(noticeSettings, facts);
+      const mark = (contents: ReturnType<typeof rendered.messages>) =>
+        contents.map((m) => ({
+          ...m,
+          content: {
+            ...m.content,
+            header: { template: facts.status === 'success' ? 'indigo' : 'purple' },
+          },
+        }));
+      return { ...rendered, messages: (viaWebhook) => mark(rendered.messages(viaWebhook)) };
+    };
+    const markedRun = { ...run, render: marked };
+    const delivery = await withDeps(settings, (deps) => deliver(settings, markedRun, [], deps));
+    const id = delivery.sent[0]?.messageId ?? '';
+    const sent = () => fake.messages(CHAT).find((m) => m.message_id === id);
+    expect(header(sent()?.content ?? '{}').template).toBe('purple');
+    const state = {
+      startedAt: Date.now(),
+      messages: [{ messageId: id, chatId: CHAT }],
+      updated: [],
+      images: [],
+    };
+    await withDeps(settings, (deps) => finish(settings, markedRun, state, 'success', deps));
+    expect(header(sent()?.content ?? '{}').template).toBe('indigo');
   });
 });

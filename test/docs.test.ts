@@ -45,7 +45,8 @@ import {
   type Translations,
   translationProblems,
 } from '../scripts/gen-readme.js';
-import { listEvents, renderPreview, terminalPreview } from '../scripts/preview.js';
+import { listEvents, renderPreview } from '../scripts/preview.js';
+import { terminalPreview } from '../scripts/terminal-card.js';
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const README_ZH = readFileSync(join(ROOT, 'README.zh-CN.md'), 'utf8');

@@ -175,6 +175,50 @@ describe('sizes', () => {
     expect(run.outputs.error).toBe('');
     expect(live()).toHaveLength(1);
   });
+
+  it('content too large even trimmed fails naming the input, before any request', async () => {
+    const long = `https://example.com/${'a'.repeat(950)}`;
+    const cases: { input: string; inputs: Record<string, string> }[] = [
+      {
+        input: 'content',
+        inputs: {
+          ...app(),
+          to: CHAT,
+          content: JSON.stringify({
+            schema: '2.0',
+            body: { elements: [{ tag: 'markdown', content: 'x'.repeat(40_000) }] },
+          }),
+        },
+      },
+      {
+        input: 'template-variables',
+        inputs: {
+          ...app(),
+          to: CHAT,
+          type: 'template',
+          'template-id': 'AAqk1234',
+          'template-variables': `{"log": "${'x'.repeat(40_000)}"}`,
+        },
+      },
+      {
+        // A webhook body holds 20 KB: twenty 1 kB button links cannot fit however it is cut.
+        input: 'buttons',
+        inputs: {
+          webhook: hookUrl(),
+          buttons: Array.from({ length: 20 }, (_, i) => `B${i} | ${long}${i}`).join('\n'),
+        },
+      },
+    ];
+    for (const c of cases) {
+      const run = await runAction({ inputs: c.inputs });
+      expect(run.code, c.input).toBe(1);
+      const error = run.stdout.split('\n').find((l) => l.startsWith('::error::')) ?? '';
+      expect(error, c.input).toMatch(
+        new RegExp(`\\b${c.input}\\b.*Feishu accepts at most \\d+ bytes`),
+      );
+      expect(fake.requests, c.input).toHaveLength(0);
+    }
+  });
 });
 
 describe('real inputs', () => {

@@ -30,7 +30,12 @@ describe('start-up loads only what the run uses', () => {
   it('sends a card with the entry bundle alone: no lazy chunk is needed', async () => {
     const run = await runAction({
       entry: join(entryOnly, 'index.js'),
-      inputs: { 'app-id': 'cli_test_app', 'app-secret': SECRET, domain: fake.url, to: 'oc_test_chat' },
+      inputs: {
+        'app-id': 'cli_test_app',
+        'app-secret': SECRET,
+        domain: fake.url,
+        to: 'oc_test_chat',
+      },
     });
     expect(run.code, run.stderr + run.stdout).toBe(0);
     expect(fake.messages('oc_test_chat'), run.stdout).toHaveLength(1);

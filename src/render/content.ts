@@ -1,10 +1,10 @@
 /**
  * Settings + Notice -> the message content(s) to send, within Feishu's size limits. Pure.
  * Built-in renderings shrink (with a visible marker) until they fit; the author's own
- * `content` is never altered beyond what updating needs, and fails if it is too large.
+ * `content` is never altered beyond what updating needs. What cannot fit is a verdict
+ * (`Oversize`), not an input error: which input is to blame is for input checking to say
+ * (see contentsWithinLimits in inputs.ts).
  */
-import { Input } from '../constants.js';
-import { InputError } from '../errors.js';
 import type { Settings } from '../settings.js';
 import { CARD_MAX_ELEMENTS, footerElement, renderCard } from './card.js';
 import { withSupportedMentions } from './mentions.js';
@@ -69,44 +69,74 @@ export function sentBytes(content: unknown, viaWebhook: boolean): number {
   return viaWebhook ? Buffer.byteLength(json, 'utf8') : Buffer.byteLength(JSON.stringify(json));
 }
 
+/**
+ * Too large to send even trimmed as far as it goes: the author's own `content` or template
+ * variables (never trimmed), or a notice whose own parts (message, fields, ...) are too large.
+ */
+export interface Oversize {
+  part: 'content' | 'template' | 'notice';
+  msgType: FeishuMsgType;
+  /** What the content adds to the request body, as sent. */
+  bytes: number;
+  /** What Feishu accepts here. */
+  limit: number;
+}
+
+/** The content(s) to deliver, or why they cannot be. */
+export type Fitted = { contents: MessageContent[]; oversize?: undefined } | { oversize: Oversize };
+
 /** The content(s) to deliver: one message, or one image message per image for type: image. */
-export function renderContents(
-  settings: Settings,
-  given: Notice,
-  viaWebhook: boolean,
-): MessageContent[] {
+export function fitContents(settings: Settings, given: Notice, viaWebhook: boolean): Fitted {
   const msgType = msgTypeOf(settings);
   const limit: Limit = { bytes: limitFor(msgType, viaWebhook), viaWebhook };
   const notice = withSupportedMentions(given, msgType, viaWebhook);
+  const one = (part: Oversize['part'], sized: Sized): Fitted =>
+    'content' in sized
+      ? { contents: [{ msgType, content: sized.content }] }
+      : { oversize: { part, msgType, bytes: sized.bytes, limit: limit.bytes } };
   if (settings.content) {
     const content = settings.key ? withFooter(settings.content, notice) : settings.content;
-    return [{ msgType, content: verbatim(content, msgType, limit) }];
+    return one('content', withinLimit(verbatim(content, msgType), limit));
   }
   switch (settings.type) {
     case 'image':
-      return notice.images.map((image) => ({
-        msgType: 'image',
-        content: { image_key: image.key },
-      }));
+      return {
+        contents: notice.images.map((image) => ({
+          msgType: 'image',
+          content: { image_key: image.key },
+        })),
+      };
     case 'template':
-      return [
-        {
-          msgType,
-          content: withinLimit(Input.TemplateVariables, template(settings), msgType, limit),
-        },
-      ];
+      return one('template', withinLimit(template(settings), limit));
     case 'text':
-      return [{ msgType, content: fitWithin(renderText, notice, limit, settings) }];
+      return one('notice', fitWithin(renderText, notice, limit));
     case 'post':
-      return [
-        {
-          msgType,
-          content: fitWithin((n, b) => renderPost(n, b, viaWebhook), notice, limit, settings),
-        },
-      ];
+      return one(
+        'notice',
+        fitWithin((n, b) => renderPost(n, b, viaWebhook), notice, limit),
+      );
     case 'card':
-      return [{ msgType, content: fitWithin(renderCard, notice, limit, settings) }];
+      return one('notice', fitWithin(renderCard, notice, limit));
   }
+}
+
+/**
+ * The content(s) to deliver, once input checking has vouched that they fit (main renders and
+ * checks before any request): content that still cannot fit is a delivery failure.
+ */
+export function renderContents(
+  settings: Settings,
+  notice: Notice,
+  viaWebhook: boolean,
+): MessageContent[] {
+  const fitted = fitContents(settings, notice, viaWebhook);
+  if (fitted.oversize) {
+    const { msgType, bytes, limit } = fitted.oversize;
+    throw new Error(
+      `the ${msgType} content is ${bytes} bytes as sent even with everything trimmed; Feishu accepts at most ${limit} bytes here`,
+    );
+  }
+  return fitted.contents;
 }
 
 /** The room for a content: bytes it may add to the body, and how it is carried. */
@@ -115,17 +145,19 @@ interface Limit {
   viaWebhook: boolean;
 }
 
+/** A content within its limit, or the bytes of the smallest form that was still too large. */
+type Sized = { content: Record<string, unknown> } | { bytes: number };
+
 /**
  * Renders with smaller and smaller budgets until the content is within the limit. A post
  * repeats everything per language and a card its own words: when every language cannot fit
  * even trimmed, the first language alone is the last resort before giving up.
  */
-function fitWithin<T>(
-  render: (notice: Notice, budget: Budget) => T,
+function fitWithin(
+  render: (notice: Notice, budget: Budget) => Record<string, unknown>,
   notice: Notice,
   limit: Limit,
-  settings: Settings,
-): T {
+): Sized {
   const attempts =
     notice.languages.length > 1
       ? [notice, { ...notice, languages: notice.languages.slice(0, 1) }]
@@ -138,41 +170,21 @@ function fitWithin<T>(
       return size <= limit.bytes ? content : undefined;
     };
     const full = fits(1);
-    if (full) return full;
+    if (full) return { content: full };
     // Trimmed to the least, still too large: no use trying the scales between.
     if (!fits(0)) continue;
     for (const scale of SCALES.slice(1)) {
       const content = fits(scale);
-      if (content) return content;
+      if (content) return { content };
     }
   }
-  throw tooLarge(settings, size, limit.bytes);
-}
-
-/**
- * Trimmed as far as it goes and still too large: only the author's own parts can be the cause
- * (event text is trimmed away), so the error names the largest of them.
- */
-function tooLarge(settings: Settings, size: number, limit: number): InputError {
-  const parts: [string, unknown][] = [
-    [Input.Message, settings.message],
-    [Input.Fields, settings.fields],
-    [Input.Buttons, settings.buttons],
-    [Input.Mention, settings.mentions],
-    [Input.Title, settings.title],
-  ];
-  const [input] = parts.reduce((big, part) =>
-    byteLength(part[1] ?? '') > byteLength(big[1] ?? '') ? part : big,
-  );
-  return new InputError(
-    input,
-    `makes the message ${size} bytes even with everything trimmed; Feishu accepts at most ${limit} bytes here`,
-  );
+  return { bytes: size };
 }
 
 function template(settings: Settings): Record<string, unknown> {
   const t = settings.template;
-  if (!t) throw new InputError(Input.TemplateId, 'is required with type: template');
+  // Input checking refuses type: template without template-id (or a content).
+  if (!t) throw new Error('type: template needs a template');
   return {
     type: 'template',
     data: {
@@ -216,7 +228,6 @@ function withFooter(card: Record<string, unknown>, notice: Notice): Record<strin
 function verbatim(
   content: Record<string, unknown>,
   msgType: FeishuMsgType,
-  limit: Limit,
 ): Record<string, unknown> {
   let result = content;
   // A card 1.0 can only be updated later if it (and its update) say update_multi.
@@ -224,22 +235,11 @@ function verbatim(
     const config = (content.config ?? {}) as Record<string, unknown>;
     result = { ...content, config: { ...config, update_multi: true } };
   }
-  return withinLimit(Input.Content, result, msgType, limit);
+  return result;
 }
 
-/** The author's own content cannot be trimmed: too large is an input error, before any request. */
-function withinLimit(
-  input: string,
-  content: Record<string, unknown>,
-  msgType: FeishuMsgType,
-  limit: Limit,
-): Record<string, unknown> {
-  const size = sentBytes(content, limit.viaWebhook);
-  if (size > limit.bytes) {
-    throw new InputError(
-      input,
-      `makes ${size} bytes of ${msgType} content as sent; Feishu accepts at most ${limit.bytes} bytes here`,
-    );
-  }
-  return content;
+/** The author's own content is never trimmed: too large, its size is the verdict. */
+function withinLimit(content: Record<string, unknown>, limit: Limit): Sized {
+  const bytes = sentBytes(content, limit.viaWebhook);
+  return bytes > limit.bytes ? { bytes } : { content };
 }

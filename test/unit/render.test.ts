@@ -6,10 +6,11 @@ import type { RunContext } from '../../src/context.js';
 import { InputError } from '../../src/errors.js';
 import { webhookBody } from '../../src/feishu/webhook.js';
 import { readNotice } from '../../src/history.js';
-import { readSettings } from '../../src/inputs.js';
+import { contentsWithinLimits, readSettings } from '../../src/inputs.js';
 import {
   byteLength,
   countElements,
+  fitContents,
   LIMITS,
   type MessageContent,
   renderContents,
@@ -130,7 +131,11 @@ async function render(
   viaWebhook = false,
 ): Promise<MessageContent[]> {
   const settings = await settingsFor(values);
-  return renderContents(settings, buildNotice(settings, ctx, extras), viaWebhook);
+  // As main does before any request: render, and let input checking judge the size.
+  return contentsWithinLimits(
+    settings,
+    fitContents(settings, buildNotice(settings, ctx, extras), viaWebhook),
+  );
 }
 
 async function cardFor(
@@ -760,6 +765,27 @@ describe('content that cannot be trimmed enough', () => {
     expect(error).toBeInstanceOf(InputError);
     expect((error as InputError).input).toBe('buttons');
     expect((error as InputError).message).toMatch(/even with everything trimmed/);
+  });
+
+  it('is a verdict of the renderer, never an input error: input checking names the input', async () => {
+    const long = `https://example.com/${'a'.repeat(950)}`;
+    const buttons = Array.from({ length: 20 }, (_, i) => `B${i} | ${long}${i}`).join('\n');
+    const settings = await settingsFor({ buttons });
+    const notice = buildNotice(settings, ctxFor('push'));
+    const fitted = fitContents(settings, notice, true);
+    expect(fitted.oversize).toMatchObject({ part: 'notice', msgType: 'interactive' });
+    expect(fitted.oversize?.bytes).toBeGreaterThan(fitted.oversize?.limit ?? Infinity);
+    // Past input checking (a late part made it too large), it is a delivery failure.
+    const late = (() => {
+      try {
+        return renderContents(settings, notice, true);
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(late).toBeInstanceOf(Error);
+    expect(late).not.toBeInstanceOf(InputError);
+    expect((late as Error).message).toMatch(/interactive content is \d+ bytes as sent/);
   });
 });
 

@@ -185,7 +185,7 @@ describe('what failed, on the card', () => {
     // One GraphQL request answers for the run's failed jobs, steps and annotations.
     expect(g.requests.map((r) => r.path)).toEqual(['/graphql']);
     expect(g.requests[0]?.body?.variables).toMatchObject({
-      url: `https://github.com/acme/shop/actions/runs/${RUN_ID}`,
+      runUrl: `https://github.com/acme/shop/actions/runs/${RUN_ID}`,
     });
   });
 
@@ -203,7 +203,7 @@ describe('what failed, on the card', () => {
     expect(markdown).toContain(`[step 2: Lint the world](${jobUrl}#step:2:1)`);
     expect(readable(markdown)).toContain('src/a.ts:9: no-unused-vars');
     expect(g.requests[0]?.body?.variables).toMatchObject({
-      url: `https://github.com/acme/shop/actions/runs/${TRIGGERING_RUN_ID}`,
+      runUrl: `https://github.com/acme/shop/actions/runs/${TRIGGERING_RUN_ID}`,
     });
   });
 
@@ -226,8 +226,10 @@ describe('what failed, on the card', () => {
         steps: [step(2, 'Run', 'failure')],
       },
     ];
+    // GraphQL (the fake filters by conclusion before it picks each name's latest: the unkind
+    // order), and REST for the attempt (a GHES without the conclusions filter).
     for (const graphqlSchema of ['current', 'no-conclusions-filter'] as const) {
-      const { feishu: f } = await start({ runs: { [RUN_ID]: attempts }, graphqlSchema });
+      const { feishu: f, github: g } = await start({ runs: { [RUN_ID]: attempts }, graphqlSchema });
       const result = await run({
         inputs: { ...app(f), to: CHAT, needs: NEEDS },
         env: { GITHUB_RUN_ATTEMPT: '2' },
@@ -240,6 +242,11 @@ describe('what failed, on the card', () => {
       );
       expect(section, graphqlSchema).toContain('/job/6102#step:2:1');
       expect(section, graphqlSchema).not.toContain('flaky');
+      expect(g.requests.at(-1)?.path).toBe(
+        graphqlSchema === 'current'
+          ? '/graphql'
+          : `/repos/acme/shop/actions/runs/${RUN_ID}/attempts/2/jobs`,
+      );
     }
   });
 
@@ -332,11 +339,13 @@ describe('what failed, on the card', () => {
   });
 
   it('a 403 from GitHub still sends the card and logs the permission to add', async () => {
-    const { feishu: f } = await start({ ...RUN, permissions: { actions: false } });
+    const { feishu: f, github: g } = await start({ ...RUN, permissions: { actions: false } });
     const result = await run({ inputs: { ...app(f), to: CHAT, needs: NEEDS } });
     expect(result.code, result.stdout).toBe(0);
     expect(f.messages(CHAT)).toHaveLength(1);
     expect(markdownOf(f.messages(CHAT)[0]?.content)).not.toContain('What failed');
+    // GraphQL refused (FORBIDDEN), then REST refused (403): one line, naming the permission.
+    expect(g.requests.map((r) => r.path)[0]).toBe('/graphql');
     const lines = result.stdout.split('\n').filter((l) => l.includes('GitHub answered 403'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain('permissions: actions: read');

@@ -16,6 +16,9 @@
 //   its check suite, as over REST). Guess: the order of `conclusions` and `checkType: LATEST`;
 //   the fake takes the unkind one, filtering by conclusion first, so a job that failed in an
 //   earlier attempt and passed in a later one still shows as a LATEST failure.
+// - Evidence (octokit/octokit.graphql.net#311, reproduced "with GraphQL"): GitHub answers
+//   database IDs past 2^31 (job IDs are) in its `Int` fields, where graphql-js would refuse
+//   them; the fake answers them as GitHub does.
 // - GitHub's limits: a connection needs `first` or `last`, at most 100 (its error types
 //   MISSING_PAGINATION_BOUNDARIES and EXCESSIVE_PAGINATION).
 
@@ -26,6 +29,7 @@ import {
   type GraphQLError,
   type GraphQLFormattedError,
   type GraphQLInputObjectType,
+  type GraphQLScalarType,
   type GraphQLSchema,
   parse,
   validate,
@@ -63,7 +67,7 @@ export interface GraphQLData {
 export type SchemaVersion = 'current' | 'no-conclusions-filter';
 
 const schemas = new Map<SchemaVersion, GraphQLSchema>();
-function schemaOf(version: SchemaVersion): GraphQLSchema {
+export function prepareSchema(version: SchemaVersion): GraphQLSchema {
   let built = schemas.get(version);
   if (!built) {
     let idl = githubSchema.idl;
@@ -73,6 +77,11 @@ function schemaOf(version: SchemaVersion): GraphQLSchema {
         '$1',
       );
     built = buildSchema(idl, { assumeValidSDL: true });
+    // 64-bit IDs in `Int` fields, as GitHub answers them (inputs stay 32-bit).
+    const int = built.getType('Int') as GraphQLScalarType;
+    const serialize = int.serialize.bind(int);
+    int.serialize = (value: unknown) =>
+      Number.isSafeInteger(value) ? (value as number) : serialize(value);
     const filter = built.getType('CheckRunFilter') as GraphQLInputObjectType;
     if ((version === 'current') !== 'conclusions' in filter.getFields())
       throw new Error(`fake-github-graphql: CheckRunFilter is not as the ${version} schema has it`);
@@ -268,7 +277,7 @@ export function answerGraphQL(
   } catch (error) {
     return { errors: [githubError(error as GraphQLError)] };
   }
-  const schema = schemaOf(version);
+  const schema = prepareSchema(version);
   const invalid = validate(schema, document);
   if (invalid.length > 0) return { errors: invalid.map(githubError) };
   const result = execute({

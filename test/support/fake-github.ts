@@ -7,7 +7,7 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { answerGraphQL, type SchemaVersion } from './fake-github-graphql.js';
+import { answerGraphQL, prepareSchema, type SchemaVersion } from './fake-github-graphql.js';
 import { RUNNER_GITHUB_TOKEN } from './run-action.js';
 
 export interface FakeStep {
@@ -76,6 +76,8 @@ export interface FakeGitHub {
 const SERVER = 'https://github.com';
 
 export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
+  // Parsing GitHub's schema takes about a second: once, before any request is timed.
+  prepareSchema(options.graphqlSchema ?? 'current');
   const token = options.token ?? RUNNER_GITHUB_TOKEN;
   const repository = options.repository ?? 'acme/shop';
   const permissions = { actions: true, checks: true, contents: true, ...options.permissions };

@@ -242,12 +242,21 @@ describe('what failed, on the card', () => {
       );
       expect(section, graphqlSchema).toContain('/job/6102#step:2:1');
       expect(section, graphqlSchema).not.toContain('flaky');
-      expect(g.requests.at(-1)?.path).toBe(
-        graphqlSchema === 'current'
-          ? '/graphql'
-          : `/repos/acme/shop/actions/runs/${RUN_ID}/attempts/2/jobs`,
-      );
+      const paths = g.requests.map((r) => r.path);
+      if (graphqlSchema === 'current') expect(paths).toEqual(['/graphql']);
+      else expect(paths).toContain(`/repos/acme/shop/actions/runs/${RUN_ID}/attempts/2/jobs`);
     }
+  });
+
+  it('on GitHub Enterprise Server (its API at /api/v3) the GraphQL request goes to /api/graphql', async () => {
+    const { feishu: f, github: g } = await start({ ...RUN, enterprise: true });
+    const result = await run({
+      inputs: { ...app(f), to: CHAT, needs: NEEDS },
+      env: { GITHUB_API_URL: `${g.url}/api/v3` },
+    });
+    expect(result.code, result.stdout).toBe(0);
+    expect(readable(markdownOf(f.messages(CHAT)[0]?.content))).toContain('Expected 2 to be 3');
+    expect(g.requests.map((r) => r.path)).toEqual(['/api/graphql']);
   });
 
   it('a GitHub whose GraphQL lacks the conclusions filter (an older GHES): the REST reads, silently', async () => {

@@ -53,6 +53,11 @@ export interface FakeGitHubOptions {
   latencyMs?: number;
   /** The GraphQL schema answered with (default GitHub's current one). */
   graphqlSchema?: SchemaVersion;
+  /**
+   * Lay the API out as GitHub Enterprise Server does: REST under `/api/v3`, GraphQL at
+   * `/api/graphql` (GITHUB_API_URL is then `<url>/api/v3`); the github.com paths answer 404.
+   */
+  enterprise?: boolean;
 }
 
 export interface GitHubRequest {
@@ -236,6 +241,14 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     return notFound;
   }
 
+  const restPrefix = options.enterprise ? '/api/v3' : '';
+  /** The github.com path a request stands for, or '' where this layout has nothing. */
+  const apiPath = (path: string) => {
+    if (!options.enterprise) return path;
+    if (path === '/api/graphql') return '/graphql';
+    return path.startsWith('/api/v3/') ? path.slice(restPrefix.length) : '';
+  };
+
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
     const query = Object.fromEntries(url.searchParams);
@@ -273,7 +286,13 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     const reply: Reply =
       given !== token
         ? { status: 401, body: { message: 'Bad credentials', status: '401' } }
-        : route(req.method ?? '', url.pathname, query, `http://${req.headers.host}`, body);
+        : route(
+            req.method ?? '',
+            apiPath(url.pathname),
+            query,
+            `http://${req.headers.host}${restPrefix}`,
+            body,
+          );
     if (res.destroyed) return;
     const payload = JSON.stringify(reply.body);
     res.writeHead(reply.status, {

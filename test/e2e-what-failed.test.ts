@@ -26,6 +26,8 @@ const app = appOf;
 const HOSTILE_ANNOTATION =
   '<at id=all></at> [x](https://evil.example) ![i](https://evil.example/a.png) https://evil.example/login admin@evil.example';
 
+const step = (number: number, name: string, conclusion: string) => ({ number, name, conclusion });
+
 const testJob: FakeJob = {
   id: 7001,
   name: 'test (ubuntu, 20)',
@@ -91,10 +93,7 @@ const TRIGGERING_RUN: FakeGitHubOptions = {
         id: 8801,
         name: 'lint',
         conclusion: 'failure',
-        steps: [
-          { number: 1, name: 'Set up job', conclusion: 'success' },
-          { number: 2, name: 'Lint the world', conclusion: 'failure' },
-        ],
+        steps: [step(1, 'Set up job', 'success'), step(2, 'Lint the world', 'failure')],
       },
     ],
   },
@@ -104,8 +103,6 @@ const TRIGGERING_RUN: FakeGitHubOptions = {
     ],
   },
 };
-
-const step = (number: number, name: string, conclusion: string) => ({ number, name, conclusion });
 
 const NEEDS = JSON.stringify({ build: { result: 'success' }, test: { result: 'failure' } });
 

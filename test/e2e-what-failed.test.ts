@@ -26,6 +26,8 @@ const app = appOf;
 const HOSTILE_ANNOTATION =
   '<at id=all></at> [x](https://evil.example) ![i](https://evil.example/a.png) https://evil.example/login admin@evil.example';
 
+const step = (number: number, name: string, conclusion: string) => ({ number, name, conclusion });
+
 const testJob: FakeJob = {
   id: 7001,
   name: 'test (ubuntu, 20)',
@@ -77,6 +79,27 @@ const RUN: FakeGitHubOptions = {
         annotation_level: 'failure',
         message: 'Process completed with exit code 1.',
       },
+    ],
+  },
+};
+
+/** The run a `workflow_run` event (fixtures/events/workflow_run.json) was triggered by. */
+const TRIGGERING_RUN_ID = '9876543210';
+const TRIGGERING_RUN: FakeGitHubOptions = {
+  runs: {
+    [TRIGGERING_RUN_ID]: [
+      { id: 8800, name: 'build', conclusion: 'success', steps: [] },
+      {
+        id: 8801,
+        name: 'lint',
+        conclusion: 'failure',
+        steps: [step(1, 'Set up job', 'success'), step(2, 'Lint the world', 'failure')],
+      },
+    ],
+  },
+  annotations: {
+    '8801': [
+      { path: 'src/a.ts', start_line: 9, annotation_level: 'failure', message: 'no-unused-vars' },
     ],
   },
 };
@@ -156,10 +179,100 @@ describe('what failed, on the card', () => {
     expect(visible + result.summary + JSON.stringify(result.outputs)).not.toContain(
       RUNNER_GITHUB_TOKEN,
     );
+    // One GraphQL request answers for the run's failed jobs, steps and annotations.
+    expect(g.requests.map((r) => r.path)).toEqual(['/graphql']);
+    expect(g.requests[0]?.body?.variables).toMatchObject({
+      runUrl: `https://github.com/acme/shop/actions/runs/${RUN_ID}`,
+    });
+  });
+
+  it("a workflow_run card names the triggering run's failed job and step", async () => {
+    const { feishu: f, github: g } = await start(TRIGGERING_RUN);
+    const result = await run({
+      inputs: { ...app(f), to: CHAT, status: 'failure' },
+      event: 'workflow_run',
+      eventName: 'workflow_run',
+    });
+    expect(result.code, result.stdout).toBe(0);
+    const markdown = markdownOf(f.messages(CHAT)[0]?.content);
+    const jobUrl = `https://github.com/acme/shop/actions/runs/${TRIGGERING_RUN_ID}/job/8801`;
+    expect(markdown).toContain(`[lint](${jobUrl})`);
+    expect(markdown).toContain(`[step 2: Lint the world](${jobUrl}#step:2:1)`);
+    expect(readable(markdown)).toContain('src/a.ts:9: no-unused-vars');
+    expect(g.requests[0]?.body?.variables).toMatchObject({
+      runUrl: `https://github.com/acme/shop/actions/runs/${TRIGGERING_RUN_ID}`,
+    });
+  });
+
+  it('a job that failed in an earlier attempt and passed in this one is not named', async () => {
+    const attempts: FakeJob[] = [
+      { id: 6001, name: 'flaky', conclusion: 'failure', steps: [step(2, 'Flake', 'failure')] },
+      { id: 6002, name: 'e2e', conclusion: 'success', steps: [step(2, 'Run', 'success')] },
+      {
+        id: 6101,
+        name: 'flaky',
+        conclusion: 'success',
+        runAttempt: 2,
+        steps: [step(2, 'Flake', 'success')],
+      },
+      {
+        id: 6102,
+        name: 'e2e',
+        conclusion: 'failure',
+        runAttempt: 2,
+        steps: [step(2, 'Run', 'failure')],
+      },
+    ];
+    // GraphQL (the fake filters by conclusion before it picks each name's latest: the unkind
+    // order), and REST for the attempt (a GHES without the conclusions filter).
+    for (const graphqlSchema of ['current', 'no-conclusions-filter'] as const) {
+      const { feishu: f, github: g } = await start({ runs: { [RUN_ID]: attempts }, graphqlSchema });
+      const result = await run({
+        inputs: { ...app(f), to: CHAT, needs: NEEDS },
+        env: { GITHUB_RUN_ATTEMPT: '2' },
+      });
+      expect(result.code, result.stdout).toBe(0);
+      const markdown = markdownOf(f.messages(CHAT)[0]?.content);
+      const section = markdown.slice(
+        markdown.indexOf('**What failed**'),
+        markdown.indexOf('**Jobs**'),
+      );
+      expect(section, graphqlSchema).toContain('/job/6102#step:2:1');
+      expect(section, graphqlSchema).not.toContain('flaky');
+      const paths = g.requests.map((r) => r.path);
+      if (graphqlSchema === 'current') expect(paths).toEqual(['/graphql']);
+      else expect(paths).toContain(`/repos/acme/shop/actions/runs/${RUN_ID}/attempts/2/jobs`);
+    }
+  });
+
+  it('on GitHub Enterprise Server (its API at /api/v3) the GraphQL request goes to /api/graphql', async () => {
+    const { feishu: f, github: g } = await start({ ...RUN, enterprise: true });
+    const result = await run({
+      inputs: { ...app(f), to: CHAT, needs: NEEDS },
+      env: { GITHUB_API_URL: `${g.url}/api/v3` },
+    });
+    expect(result.code, result.stdout).toBe(0);
+    expect(readable(markdownOf(f.messages(CHAT)[0]?.content))).toContain('Expected 2 to be 3');
+    expect(g.requests.map((r) => r.path)).toEqual(['/api/graphql']);
+  });
+
+  it('a GitHub whose GraphQL lacks the conclusions filter (an older GHES): the REST reads, silently', async () => {
+    const { feishu: f, github: g } = await start({
+      ...RUN,
+      graphqlSchema: 'no-conclusions-filter',
+    });
+    const result = await run({ inputs: { ...app(f), to: CHAT, needs: NEEDS } });
+    expect(result.code, result.stdout).toBe(0);
+    const markdown = markdownOf(f.messages(CHAT)[0]?.content);
+    expect(markdown).toContain('#step:3:1');
+    expect(readable(markdown)).toContain('src/cart.test.ts:42: Expected 2 to be 3');
     expect(g.requests.map((r) => r.path)).toEqual([
+      '/graphql',
       `/repos/acme/shop/actions/runs/${RUN_ID}/attempts/1/jobs`,
       '/repos/acme/shop/check-runs/7001/annotations',
     ]);
+    // The section is there: the fallback is not worth a line in the log.
+    expect(result.stdout).not.toMatch(/GitHub (answered|could not|did not|refused)|GraphQL/);
   });
 
   it('reads every page of a large run', async () => {
@@ -169,12 +282,19 @@ describe('what failed, on the card', () => {
       conclusion: i === 137 ? 'failure' : 'success',
       steps: [{ number: 2, name: 'Test', conclusion: i === 137 ? 'failure' : 'success' }],
     }));
+    // GraphQL filters by conclusion at GitHub: one request finds the one failed shard.
     const { feishu: f, github: g } = await start({ runs: { [RUN_ID]: many } });
     const result = await run({ inputs: { ...app(f), to: CHAT, needs: NEEDS } });
     expect(result.code, result.stdout).toBe(0);
     expect(markdownOf(f.messages(CHAT)[0]?.content)).toContain('[shard 137]');
+    expect(g.requests.map((r) => r.path)).toEqual(['/graphql']);
+    // Without that filter (an older GHES), the REST jobs list is read page by page.
+    const older = await start({ runs: { [RUN_ID]: many }, graphqlSchema: 'no-conclusions-filter' });
+    const again = await run({ inputs: { ...app(older.feishu), to: CHAT, needs: NEEDS } });
+    expect(again.code, again.stdout).toBe(0);
+    expect(markdownOf(older.feishu.messages(CHAT)[0]?.content)).toContain('[shard 137]');
     expect(
-      g.requests.filter((r) => r.path.endsWith('/jobs')).map((r) => r.query.page ?? '1'),
+      older.github.requests.filter((r) => r.path.endsWith('/jobs')).map((r) => r.query.page ?? '1'),
     ).toEqual(['1', '2']);
   });
 
@@ -225,11 +345,13 @@ describe('what failed, on the card', () => {
   });
 
   it('a 403 from GitHub still sends the card and logs the permission to add', async () => {
-    const { feishu: f } = await start({ ...RUN, permissions: { actions: false } });
+    const { feishu: f, github: g } = await start({ ...RUN, permissions: { actions: false } });
     const result = await run({ inputs: { ...app(f), to: CHAT, needs: NEEDS } });
     expect(result.code, result.stdout).toBe(0);
     expect(f.messages(CHAT)).toHaveLength(1);
     expect(markdownOf(f.messages(CHAT)[0]?.content)).not.toContain('What failed');
+    // GraphQL refused (FORBIDDEN), then REST refused (403): one line, naming the permission.
+    expect(g.requests.map((r) => r.path)[0]).toBe('/graphql');
     const lines = result.stdout.split('\n').filter((l) => l.includes('GitHub answered 403'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain('permissions: actions: read');
@@ -288,10 +410,12 @@ describe('round trips', () => {
     },
   };
 
+  type Timeline = Awaited<ReturnType<typeof timeline>>;
+
   /** One run's timeline, in ms from the first Feishu request (the token). */
-  async function timeline(f: FakeFeishu, g: FakeGitHub, inputs: Record<string, string>) {
+  async function timeline(f: FakeFeishu, g: FakeGitHub, options: RunOptions) {
     const [feishuBefore, githubBefore] = [f.requests.length, g.requests.length];
-    const result = await run({ inputs });
+    const result = await run(options);
     expect(result.code, result.stdout).toBe(0);
     const feishuRequests = f.requests.slice(feishuBefore);
     const t0 = feishuRequests[0]?.at ?? 0;
@@ -302,58 +426,72 @@ describe('round trips', () => {
     };
   }
 
-  it('with 300 ms on both servers, the section adds no round trip: GitHub is read while the token is on its way', async () => {
-    const { feishu: f, github: g } = await start(ownJob);
-    // The step after a failure in the same job (`if: failure()`): this job's failed step.
-    const inputs = { ...app(f), to: CHAT, status: 'failure' };
-    await run({ inputs }); // warm the file cache, so every timed run loads the bundle alike
+  /** When the card left: the request after the token. */
+  const send = (t: Timeline) => t.feishu[1]?.at ?? 0;
+
+  /**
+   * Three alternating trials with and without the section (github-token ''), at LATENCY on both
+   * servers, after one warm-up run (so every timed run loads the bundle alike). The best of
+   * each is compared, so a busy machine's pauses do not count as trips.
+   */
+  async function trials(
+    f: FakeFeishu,
+    g: FakeGitHub,
+    options: RunOptions,
+    expected: string,
+    label: string,
+  ) {
+    await run(options);
     f.setLatency(LATENCY);
     g.setLatency(LATENCY);
-    // Alternating trials; the best of each, so a busy machine's pauses do not count as trips.
-    const trials: Record<'with' | 'without', Awaited<ReturnType<typeof timeline>>[]> = {
-      with: [],
-      without: [],
-    };
+    const all: Record<'with' | 'without', Timeline[]> = { with: [], without: [] };
     for (let i = 0; i < 3; i++) {
-      trials.without.push(await timeline(f, g, { ...inputs, 'github-token': '' }));
-      trials.with.push(await timeline(f, g, inputs));
-      expect(markdownOf(f.messages(CHAT).at(-1)?.content)).toContain('Migrate database');
+      const inputs = { ...options.inputs, 'github-token': '' };
+      all.without.push(await timeline(f, g, { ...options, inputs }));
+      expect(markdownOf(f.messages(CHAT).at(-1)?.content)).not.toContain(expected);
+      all.with.push(await timeline(f, g, options));
+      expect(markdownOf(f.messages(CHAT).at(-1)?.content)).toContain(expected);
     }
-    const send = (t: Awaited<ReturnType<typeof timeline>>) => t.feishu[1]?.at ?? 0;
-    const best = (ts: Awaited<ReturnType<typeof timeline>>[]) =>
-      ts.reduce((a, b) => (send(b) < send(a) ? b : a));
-    const [without, withSection] = [best(trials.without), best(trials.with)];
+    const best = (ts: Timeline[]) => ts.reduce((a, b) => (send(b) < send(a) ? b : a));
+    const [without, withSection] = [best(all.without), best(all.with)];
     console.log(
-      `at ${LATENCY} ms: send after ${trials.without.map(send)} ms without the section, ${trials.with.map(send)} ms with; GitHub requests at ${withSection.github.map((r) => r.at)} ms; whole step ${trials.without.map((t) => t.durationMs)} / ${trials.with.map((t) => t.durationMs)} ms`,
+      `${label} at ${LATENCY} ms: send after ${all.without.map(send)} ms without the section, ${all.with.map(send)} ms with; GitHub requests at ${withSection.github.map((r) => `${r.path}@${r.at}`)} ms; whole step ${all.without.map((t) => t.durationMs)} / ${all.with.map((t) => t.durationMs)} ms`,
     );
     // The same Feishu requests, in the same order: token, then send.
     expect(withSection.feishu.map((r) => r.path)).toEqual(without.feishu.map((r) => r.path));
     expect(withSection.feishu).toHaveLength(2);
-    // GitHub's requests (the job and its annotations) go out together, while the token is on
-    // its way: one round trip, beside the token's...
-    expect(withSection.github).toHaveLength(2);
+    // Every GitHub request leaves while the token is on its way: one round trip, beside the
+    // token's...
     for (const r of withSection.github) expect(r.at).toBeLessThan(LATENCY);
     // ...so the card waits less than one more round trip.
     expect(send(withSection) - send(without)).toBeLessThan(LATENCY);
+    return withSection;
+  }
+
+  it('with 300 ms on both servers, the section adds no round trip: GitHub is read while the token is on its way', async () => {
+    const { feishu: f, github: g } = await start(ownJob);
+    // The step after a failure in the same job (`if: failure()`): this job's failed step.
+    const inputs = { ...app(f), to: CHAT, status: 'failure' };
+    const withSection = await trials(f, g, { inputs }, 'Migrate database', 'own job');
+    // The job and its annotations, asked for together.
+    expect(withSection.github).toHaveLength(2);
   }, 120_000); // seven runs of the bundle at 300 ms a round trip, on a busy machine
 
-  it("a final job's section: the jobs list overlaps the token, the annotations cost one round trip", async () => {
+  it("a final job's section costs no round trip either: one GraphQL request beside the token", async () => {
     const { feishu: f, github: g } = await start();
     const inputs = { ...app(f), to: CHAT, needs: NEEDS };
-    await run({ inputs });
-    f.setLatency(LATENCY);
-    g.setLatency(LATENCY);
-    const without = await timeline(f, g, { ...inputs, 'github-token': '' });
-    const withSection = await timeline(f, g, inputs);
-    expect(markdownOf(f.messages(CHAT).at(-1)?.content)).toContain('Expected 2 to be 3');
-    expect(withSection.feishu.map((r) => r.path)).toEqual(without.feishu.map((r) => r.path));
-    // Two GitHub round trips here: the annotations need the failed jobs' IDs first.
-    const [jobs, annotations] = withSection.github;
-    expect(annotations?.at).toBeGreaterThanOrEqual((jobs?.at ?? 0) + LATENCY);
-    const send = (t: typeof without) => t.feishu[1]?.at ?? 0;
-    expect(send(withSection)).toBeLessThan((annotations?.at ?? 0) + 2 * LATENCY);
-    console.log(
-      `final job at ${LATENCY} ms: send after ${send(without)} ms without the section, ${send(withSection)} ms with; GitHub requests at ${withSection.github.map((r) => r.at)} ms`,
-    );
-  });
+    const withSection = await trials(f, g, { inputs }, 'Expected 2 to be 3', 'final job');
+    expect(withSection.github.map((r) => r.path)).toEqual(['/graphql']);
+  }, 120_000);
+
+  it("a workflow_run card's section (the triggering run) costs no round trip either", async () => {
+    const { feishu: f, github: g } = await start(TRIGGERING_RUN);
+    const options: RunOptions = {
+      inputs: { ...app(f), to: CHAT, status: 'failure' },
+      event: 'workflow_run',
+      eventName: 'workflow_run',
+    };
+    const withSection = await trials(f, g, options, 'Lint the world', 'workflow_run');
+    expect(withSection.github.map((r) => r.path)).toEqual(['/graphql']);
+  }, 120_000);
 });

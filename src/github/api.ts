@@ -1,10 +1,14 @@
 /**
- * The few GitHub REST reads the action makes, through @actions/github's Octokit (it honours
- * GITHUB_API_URL, so GitHub Enterprise Server and a loopback fake both work). Octokit is
- * loaded here, on first use only: a run that reads nothing from GitHub never pays for it.
+ * The few GitHub reads the action makes, through @actions/github's Octokit (it honours
+ * GITHUB_API_URL, so GitHub Enterprise Server and a loopback fake both work; its GraphQL client
+ * turns a GHES `/api/v3` base into `/api/graphql`). Octokit is loaded here, on first use only:
+ * a run that reads nothing from GitHub never pays for it.
  */
+import { FAILED_CHECKS_QUERY } from './checks.js';
 
 export interface GitHubApi {
+  /** The answer to FAILED_CHECKS_QUERY for the run at `runUrl` (throws on any GraphQL error). */
+  failedChecks(runUrl: string, cancelled: boolean): Promise<unknown>;
   /** Every job of one attempt of a run (all pages, up to a bound). */
   runJobs(runId: string, attempt: string): Promise<unknown[]>;
   job(jobId: string): Promise<unknown>;
@@ -44,6 +48,9 @@ export async function openGitHub(
     },
   });
   return {
+    // (`url`, `query` and `method` are Octokit's own options, never variables: hence `runUrl`.)
+    failedChecks: (runUrl, cancelled) =>
+      octokit.graphql(FAILED_CHECKS_QUERY, { runUrl, cancelled }),
     async runJobs(runId, attempt) {
       let pages = 0;
       return octokit.paginate(

@@ -9,13 +9,14 @@ import { pick } from '../render/events.js';
 import type { Settings } from '../settings.js';
 import type { Status } from '../status.js';
 import { explainGitHubError, type GitHubApi, openGitHub } from './api.js';
+import { readFailedChecks } from './checks.js';
 import { type FailureReport, failedJobs, failureAnnotations, ownJob } from './jobs.js';
 
 /** How long a card may wait for GitHub, counted from the start of the step's requests. */
 export const WAIT_MS = 3000;
 
 export type JobsSource =
-  | { kind: 'run'; runId: string; attempt: string }
+  | { kind: 'run'; runId: string; attempt: string; url: string }
   | { kind: 'job'; jobId: string };
 
 export interface GitHubReads {
@@ -33,13 +34,21 @@ export function jobsSource(
   ctx: RunContext,
   isPost: boolean,
 ): JobsSource | undefined {
+  // A run's URL, as GraphQL's `resource(url:)` resolves it (the triggering run of a
+  // workflow_run event is in this repository too).
+  const run = (runId: string, attempt: string): JobsSource => ({
+    kind: 'run',
+    runId,
+    attempt,
+    url: `${ctx.serverUrl}/${ctx.repository}/actions/runs/${runId}`,
+  });
   if (!isPost && settings.needs.length > 0 && ctx.runId)
-    return { kind: 'run', runId: ctx.runId, attempt: ctx.runAttempt || '1' };
+    return run(ctx.runId, ctx.runAttempt || '1');
   if (!isPost && ctx.eventName === 'workflow_run') {
     const runId = pick(ctx.payload, 'workflow_run.id');
     if (runId && /^\d+$/.test(runId)) {
       const attempt = pick(ctx.payload, 'workflow_run.run_attempt') ?? '1';
-      return { kind: 'run', runId, attempt: /^\d+$/.test(attempt) ? attempt : '1' };
+      return run(runId, /^\d+$/.test(attempt) ? attempt : '1');
     }
   }
   return settings.jobId ? { kind: 'job', jobId: settings.jobId } : undefined;
@@ -131,6 +140,22 @@ async function readWhatFailed(
   log: (line: string) => void,
 ): Promise<FailureReport | undefined> {
   const api = await github();
+  if (source.kind === 'run') {
+    // One GraphQL request says it all; when GitHub refuses it (a permission, a GHES whose
+    // schema lacks a field) or answers for another run, the REST reads below decide, and only
+    // their failure is logged: the section is left out only then.
+    const cancelled = status === 'cancelled';
+    const checks = await api.failedChecks(source.url, cancelled).then(
+      (answer) =>
+        readFailedChecks(answer, { runId: source.runId, cancelled, exceptJobId: ownJobId }),
+      () => undefined,
+    );
+    if (checks) {
+      for (const job of checks.report.jobs)
+        job.annotations = failureAnnotations(checks.annotations.get(job.id) ?? []);
+      return checks.report.jobs.length > 0 ? checks.report : undefined;
+    }
+  }
   // This job's own annotations can be asked for at once: its ID is its check run's.
   const ownJobOf = source.kind === 'job' ? source.jobId : undefined;
   const ownAnnotations = ownJobOf ? annotationsOf(api, ownJobOf, log) : undefined;

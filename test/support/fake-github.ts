@@ -1,11 +1,13 @@
-// In-process fake of the few GitHub REST endpoints feishu-notify reads (jobs of a run, one job,
-// check-run annotations, a commit), for e2e tests that point GITHUB_API_URL at it. Depends on
-// node:http only. Shapes follow GitHub's REST reference (github-api-notes.md): jobs listed
-// 100 a page at most with a `Link` header, a token without `actions: read` / `checks: read`
-// answered 403 "Resource not accessible by integration", a bad token 401, an unknown ID 404.
+// In-process fake of the few GitHub endpoints feishu-notify reads (jobs of a run, one job,
+// check-run annotations, a commit over REST; a run's check suite over GraphQL, answered from the
+// same data by fake-github-graphql.ts), for e2e tests that point GITHUB_API_URL at it. Shapes
+// follow GitHub's REST reference (github-api-notes.md): jobs listed 100 a page at most with a
+// `Link` header, a token without `actions: read` / `checks: read` answered 403 "Resource not
+// accessible by integration", a bad token 401 (GraphQL too), an unknown ID 404.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { answerGraphQL, prepareSchema, type SchemaVersion } from './fake-github-graphql.js';
 import { RUNNER_GITHUB_TOKEN } from './run-action.js';
 
 export interface FakeStep {
@@ -49,12 +51,21 @@ export interface FakeGitHubOptions {
   /** What the token may read (default all true). */
   permissions?: { actions?: boolean; checks?: boolean; contents?: boolean };
   latencyMs?: number;
+  /** The GraphQL schema answered with (default GitHub's current one). */
+  graphqlSchema?: SchemaVersion;
+  /**
+   * Lay the API out as GitHub Enterprise Server does: REST under `/api/v3`, GraphQL at
+   * `/api/graphql` (GITHUB_API_URL is then `<url>/api/v3`); the github.com paths answer 404.
+   */
+  enterprise?: boolean;
 }
 
 export interface GitHubRequest {
   method: string;
   path: string;
   query: Record<string, string>;
+  /** A GraphQL request's `{query, variables}`. */
+  body?: { query?: string; variables?: Record<string, unknown> };
   authorization?: string;
   at: number;
 }
@@ -70,6 +81,8 @@ export interface FakeGitHub {
 const SERVER = 'https://github.com';
 
 export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
+  // Parsing GitHub's schema takes about a second: once, before any request is timed.
+  prepareSchema(options.graphqlSchema ?? 'current');
   const token = options.token ?? RUNNER_GITHUB_TOKEN;
   const repository = options.repository ?? 'acme/shop';
   const permissions = { actions: true, checks: true, contents: true, ...options.permissions };
@@ -127,7 +140,28 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     },
   };
 
-  function route(method: string, path: string, query: Record<string, string>, base: string): Reply {
+  function route(
+    method: string,
+    path: string,
+    query: Record<string, string>,
+    base: string,
+    body: unknown,
+  ): Reply {
+    if (method === 'POST' && path === '/graphql') {
+      const data = {
+        server: SERVER,
+        repository,
+        runs: Object.fromEntries(
+          Object.entries(options.runs ?? {}).map(([runId, jobs]) => [
+            runId,
+            jobs.map((job) => ({ ...job, runAttempt: job.runAttempt ?? 1 })),
+          ]),
+        ),
+        annotations: options.annotations ?? {},
+        permissions,
+      };
+      return { status: 200, body: answerGraphQL(body, data, options.graphqlSchema ?? 'current') };
+    }
     if (method !== 'GET') return notFound;
     const prefix = `/repos/${repository}`;
     if (!path.startsWith(`${prefix}/`)) return notFound;
@@ -207,19 +241,38 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     return notFound;
   }
 
+  const restPrefix = options.enterprise ? '/api/v3' : '';
+  /** The github.com path a request stands for, or '' where this layout has nothing. */
+  const apiPath = (path: string) => {
+    if (!options.enterprise) return path;
+    if (path === '/api/graphql') return '/graphql';
+    return path.startsWith('/api/v3/') ? path.slice(restPrefix.length) : '';
+  };
+
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
     const query = Object.fromEntries(url.searchParams);
     const authorization = req.headers.authorization;
-    requests.push({
+    const request: GitHubRequest = {
       method: req.method ?? '',
       path: url.pathname,
       query,
       authorization,
       at: Date.now(),
-    });
-    req.resume();
+    };
+    requests.push(request);
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
     await new Promise<void>((resolve) => req.on('end', resolve));
+    let body: unknown;
+    if (chunks.length > 0) {
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        request.body = body as GitHubRequest['body'];
+      } catch {
+        body = undefined;
+      }
+    }
     if (latencyMs > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
@@ -233,7 +286,13 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     const reply: Reply =
       given !== token
         ? { status: 401, body: { message: 'Bad credentials', status: '401' } }
-        : route(req.method ?? '', url.pathname, query, `http://${req.headers.host}`);
+        : route(
+            req.method ?? '',
+            apiPath(url.pathname),
+            query,
+            `http://${req.headers.host}${restPrefix}`,
+            body,
+          );
     if (res.destroyed) return;
     const payload = JSON.stringify(reply.body);
     res.writeHead(reply.status, {

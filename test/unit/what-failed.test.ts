@@ -1,7 +1,9 @@
 /** Issue 13, the pure parts: reading GitHub's answers, the section, notify-on's verdict, people. */
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { validate as validateAgainstGitHub } from '@octokit/graphql-schema';
 import { describe, expect, it } from 'vitest';
+import { FAILED_CHECKS_QUERY, readFailedChecks } from '../../src/github/checks.js';
 import {
   failedJobs,
   failureAnnotations,
@@ -120,6 +122,148 @@ const ctx = (env: Record<string, string> = {}, payload?: object) => {
   return payload ? { ...context, payload: payload as Record<string, unknown> } : context;
 };
 
+describe("reading GitHub's GraphQL answer for a run", () => {
+  const RUN_URL = 'https://github.com/acme/shop/actions/runs/1';
+  const checkRun = (id: number, over: Record<string, unknown> = {}) => ({
+    databaseId: id,
+    name: `job ${id}`,
+    conclusion: 'FAILURE',
+    steps: {
+      nodes: [
+        { number: 1, name: 'Set up job', conclusion: 'SUCCESS' },
+        { number: 4, name: 'Run tests', conclusion: 'FAILURE' },
+      ],
+    },
+    annotations: {
+      nodes: [
+        {
+          path: 'a.ts',
+          location: { start: { line: 3 } },
+          annotationLevel: 'FAILURE',
+          message: 'boom',
+        },
+        {
+          path: 'b.ts',
+          location: { start: { line: 1 } },
+          annotationLevel: 'WARNING',
+          message: 'w',
+        },
+      ],
+    },
+    ...over,
+  });
+  const answer = (suite: Record<string, unknown>, run: Record<string, unknown> = {}) => ({
+    resource: { __typename: 'WorkflowRun', databaseId: 1, url: RUN_URL, checkSuite: suite, ...run },
+  });
+  const latestOf = (...ids: number[]) => ({
+    totalCount: ids.length,
+    nodes: ids.map((databaseId) => ({ databaseId })),
+  });
+  const read = (data: unknown, cancelled = false) =>
+    readFailedChecks(data, { runId: '1', cancelled, exceptJobId: '99' });
+
+  it('is a query GitHub accepts (its published schema)', () => {
+    expect(validateAgainstGitHub(FAILED_CHECKS_QUERY).map((e) => e.message)).toEqual([]);
+  });
+
+  it('reads the failed jobs, their steps with log links and their annotations, as REST has them', () => {
+    const big = 78781862128; // job IDs are past 2^31
+    const checks = read(
+      answer({ failed: { totalCount: 1, nodes: [checkRun(big)] }, latest: latestOf(7, big) }),
+    );
+    const jobUrl = `${RUN_URL}/job/${big}`;
+    expect(checks?.report).toEqual({
+      jobs: [
+        {
+          id: String(big),
+          name: `job ${big}`,
+          conclusion: 'failure',
+          url: jobUrl,
+          steps: [{ number: 4, name: 'Run tests', url: `${jobUrl}#step:4:1` }],
+          annotations: [],
+        },
+      ],
+      total: 1,
+    });
+    expect(failureAnnotations(checks?.annotations.get(String(big)) ?? [])).toEqual([
+      { message: 'boom', location: 'a.ts:3' },
+    ]);
+  });
+
+  it('counts the failed jobs GitHub counted but did not list', () => {
+    const nodes = Array.from({ length: 20 }, (_, i) => checkRun(100 + i));
+    const checks = read(
+      answer({ failed: { totalCount: 31, nodes }, latest: { totalCount: 150, nodes: [] } }),
+    );
+    expect(checks?.report.jobs).toHaveLength(MAX_JOBS);
+    expect(checks?.report.total).toBe(31);
+  });
+
+  it('drops a job that failed in an earlier attempt when every latest check run was listed', () => {
+    const data = answer({
+      failed: { totalCount: 2, nodes: [checkRun(5), checkRun(8)] },
+      latest: latestOf(6, 8),
+    });
+    expect(read(data)?.report.jobs.map((j) => j.id)).toEqual(['8']);
+    // Past 100 check runs the latest ones are not all listed: nothing can be dropped.
+    const many = answer({
+      failed: { totalCount: 2, nodes: [checkRun(5), checkRun(8)] },
+      latest: { totalCount: 150, nodes: [{ databaseId: 8 }] },
+    });
+    expect(read(many)?.report.jobs.map((j) => j.id)).toEqual(['5', '8']);
+  });
+
+  it('names the cancelled jobs only of a cancelled run in which nothing failed', () => {
+    const cancelled = { totalCount: 1, nodes: [checkRun(9, { conclusion: 'CANCELLED' })] };
+    const none = { totalCount: 0, nodes: [] };
+    expect(
+      read(answer({ failed: none, cancelled, latest: latestOf(9) }), true)?.report.jobs,
+    ).toHaveLength(1);
+    const failed = { totalCount: 1, nodes: [checkRun(5)] };
+    expect(
+      read(answer({ failed, cancelled, latest: latestOf(5, 9) }), true)?.report.jobs.map(
+        (j) => j.id,
+      ),
+    ).toEqual(['5']);
+    expect(read(answer({ failed: none, latest: latestOf(9) }))?.report.jobs).toEqual([]);
+  });
+
+  it("leaves the answer to REST when it is not this run's, or not readable", () => {
+    const suite = { failed: { totalCount: 1, nodes: [checkRun(5)] }, latest: latestOf(5) };
+    for (const data of [
+      answer(suite, { databaseId: 2 }),
+      answer(suite, { __typename: 'Workflow' }),
+      answer({ failed: suite.failed }),
+      { resource: null },
+      null,
+      'garbage',
+      [answer(suite)],
+    ])
+      expect(read(data), JSON.stringify(data)).toBeUndefined();
+  });
+
+  it('never throws on garbage inside the answer, and links only from a run URL it was given', () => {
+    const data = answer(
+      {
+        failed: {
+          totalCount: 'x',
+          nodes: [
+            null,
+            'x',
+            checkRun(5, { steps: 'x', annotations: { nodes: [null, 1] }, name: { a: 1 } }),
+          ],
+        },
+        latest: { totalCount: null, nodes: [null, { databaseId: 5 }] },
+      },
+      { url: 42 },
+    );
+    const checks = read(data);
+    const [first] = checks?.report.jobs ?? [];
+    expect(first?.id).toBe('5');
+    expect(first?.url).toBeUndefined();
+  });
+});
+
 describe('which jobs say what failed', () => {
   it("a final job reads its own run's attempt; workflow_run the triggering run; else this job", async () => {
     const needs = await settings({
@@ -132,6 +276,7 @@ describe('which jobs say what failed', () => {
       kind: 'run',
       runId: '1234567890',
       attempt: '2',
+      url: 'https://github.com/acme/shop/actions/runs/1234567890',
     });
     const plain = await settings({ to: 'oc_x', 'dry-run': 'true', 'job-id': '77' });
     const workflowRun = ctx(
@@ -142,6 +287,7 @@ describe('which jobs say what failed', () => {
       kind: 'run',
       runId: '555',
       attempt: '3',
+      url: 'https://github.com/acme/shop/actions/runs/555',
     });
     expect(jobsSource(plain, ctx(), false)).toEqual({ kind: 'job', jobId: '77' });
     // The post step is about this job, whatever the run.

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rowElementId } from '../src/render/run-card.js';
 import { type FakeFeishu, type FakeOptions, startFakeFeishu } from './support/fake-feishu.js';
-import { type RunResult, runAction } from './support/run-action.js';
+import { type FakeGitHub, type FakeStep, startFakeGitHub } from './support/fake-github.js';
+import { RUNNER_JOB_ID, type RunResult, runAction } from './support/run-action.js';
 
 let fake: FakeFeishu;
 async function useFake(options: FakeOptions = {}) {
@@ -41,13 +42,13 @@ async function startJob(): Promise<{ handle: string; messageId: string }> {
 }
 
 /** A leg: its main step, and later its post step, sharing the job's RUNNER_TEMP as a runner does. */
-function leg(handle: string, label: string) {
+function leg(handle: string, label: string, options: { env?: Record<string, string> } = {}) {
   const runnerTemp = mkdtempSync(join(tmpdir(), 'feishu-notify-leg-'));
   const inputs = { ...app(), 'run-card': handle, row: label };
   let main: RunResult | undefined;
   return {
     async main() {
-      main = await runAction({ inputs, runnerTemp, ...SLOW });
+      main = await runAction({ inputs, runnerTemp, ...options, ...SLOW });
       return main;
     },
     post(jobStatus: string) {
@@ -55,15 +56,22 @@ function leg(handle: string, label: string) {
         inputs: { ...inputs, 'job-status': jobStatus },
         state: main?.state ?? {},
         runnerTemp,
+        ...options,
         ...SLOW,
       });
     },
   };
 }
 
-function finalJob(handle: string, needs: Record<string, { result: string }>, extra = {}) {
+function finalJob(
+  handle: string,
+  needs: Record<string, { result: string }>,
+  extra: Record<string, string> = {},
+  env: Record<string, string> = {},
+) {
   return runAction({
     inputs: { ...app(), 'run-card': handle, needs: JSON.stringify(needs), ...extra },
+    env,
   });
 }
 
@@ -293,5 +301,136 @@ describe('run-card refused clearly', () => {
     expect(run.stdout).toMatch(/::warning::.*99991672.*cardkit:card:write/);
     expect(run.outputs.error).toContain('cardkit:card:write');
     expect(fake.messages()).toHaveLength(0);
+  });
+});
+
+describe("a leg's row names the step it stopped at", () => {
+  const RUN_ID = '1234567890';
+  const JOB_URL = `https://github.com/acme/shop/actions/runs/${RUN_ID}/job/${RUNNER_JOB_ID}`;
+  const HOSTILE_STEP = 'Run tests <at id=all></at> [x](https://evil.example) *y*';
+  let github: FakeGitHub | undefined;
+  afterEach(() => github?.close());
+
+  /** The fake GitHub, answering for this job (job-id) with these steps. */
+  async function withSteps(steps: FakeStep[], permissions = {}) {
+    github = await startFakeGitHub({
+      runs: { [RUN_ID]: [{ id: Number(RUNNER_JOB_ID), name: 'test', conclusion: null, steps }] },
+      permissions,
+    });
+    return { GITHUB_API_URL: github.url };
+  }
+
+  const failedSecond: FakeStep[] = [
+    { number: 1, name: 'Set up job', conclusion: 'success' },
+    { number: 2, name: HOSTILE_STEP, conclusion: 'failure' },
+    { number: 3, name: 'Upload report', conclusion: 'skipped' },
+    { number: 4, name: 'Post feishu-notify', conclusion: null },
+  ];
+
+  it('a failing leg: "failed at <step>" linked to the step’s log, the name inert', async () => {
+    const env = await withSteps(failedSecond);
+    const { handle, messageId } = await startJob();
+    const l = leg(handle, 'test (node 20)', { env });
+    expectClean(await l.main());
+    const writesBefore = fake.requests.length;
+    const post = await l.post('failure');
+    expectClean(post);
+
+    const [row = ''] = rowsOf(shown(messageId), ['test (node 20)'])['test (node 20)'] ?? [];
+    expect(row).toMatch(/^❌ \*\*test &#40;node 20&#41;\*\* · Failed · \d+s · \[failed at /);
+    // One link, the step's first log line, and nothing of the step's name active.
+    const links = [...row.matchAll(/\]\(([^)]*)\)/g)].map((m) => m[1]);
+    expect(links).toEqual([`${JOB_URL}#step:2:1`]);
+    expect(row).toContain('&#60;at id=all&#62;&#60;/at&#62;');
+    expect(row).toContain('&#91;x&#93;&#40;https:\u200b//evil.example&#41; &#42;y&#42;');
+    expect(row).not.toMatch(/<at|\[x\]/);
+    // One GitHub request, sent before the row's write reached the card: no round trip added.
+    expect(github?.requests.map((r) => r.path)).toEqual([
+      `/repos/acme/shop/actions/jobs/${RUNNER_JOB_ID}`,
+    ]);
+    const rowWrite = fake.requests
+      .slice(writesBefore)
+      .find((r) => r.path.startsWith('/open-apis/cardkit/'));
+    expect(github?.requests[0]?.at ?? Infinity).toBeLessThanOrEqual(rowWrite?.at ?? 0);
+  });
+
+  it('a cancelled leg: "stopped at <step>"', async () => {
+    const env = await withSteps([
+      { number: 1, name: 'Set up job', conclusion: 'success' },
+      { number: 2, name: 'Deploy', conclusion: 'cancelled' },
+    ]);
+    const { handle, messageId } = await startJob();
+    const l = leg(handle, 'deploy', { env });
+    expectClean(await l.main());
+    expectClean(await l.post('cancelled'));
+    const [row] = rowsOf(shown(messageId), ['deploy']).deploy ?? [];
+    expect(row).toMatch(/· Cancelled · \d+s · \[stopped at Deploy\]\(https:.*#step:2:1\)$/);
+  });
+
+  it('a 403 from GitHub still finishes the row: the result alone, one line naming the permission', async () => {
+    const env = await withSteps(failedSecond, { actions: false });
+    const { handle, messageId } = await startJob();
+    const l = leg(handle, 'test (node 20)', { env });
+    expectClean(await l.main());
+    const post = await l.post('failure');
+    expectClean(post);
+    const [row] = rowsOf(shown(messageId), ['test (node 20)'])['test (node 20)'] ?? [];
+    expect(row).toMatch(/^❌ \*\*test &#40;node 20&#41;\*\* · Failed · \d+s$/);
+    const lines = post.stdout.split('\n').filter((line) => line.includes('GitHub'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('403');
+    expect(lines[0]).toContain('actions: read');
+  });
+
+  it('a leg that succeeded asks GitHub nothing', async () => {
+    const env = await withSteps(failedSecond);
+    const { handle } = await startJob();
+    const l = leg(handle, 'lint', { env });
+    expectClean(await l.main());
+    expectClean(await l.post('success'));
+    expect(github?.requests).toHaveLength(0);
+  });
+});
+
+describe('the final job against a leg outside its needs', () => {
+  it('a row written between its read-back and its rewrite is not lost', async () => {
+    const { handle, messageId } = await startJob();
+    const early = leg(handle, 'unit');
+    expectClean(await early.main());
+    expectClean(await early.post('failure'));
+
+    // Hold the final job's whole-card write until a late leg (not in its needs) has added its row.
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    fake.inject({
+      method: 'PUT',
+      path: /^\/open-apis\/cardkit\/v1\/cards\/\d+$/,
+      fault: { kind: 'gate', open: gate },
+    });
+    const final = finalJob(handle, { unit: { result: 'failure' } });
+    const wholeCardWrite = () =>
+      fake.requests.some((r) => r.method === 'PUT' && /\/cards\/\d+$/.test(r.path));
+    while (!wholeCardWrite()) await new Promise((resolve) => setTimeout(resolve, 20));
+    const late = leg(handle, 'docs');
+    expectClean(await late.main());
+    open();
+    const finished = await final;
+    expectClean(finished);
+
+    const card = shown(messageId);
+    expect(card.header.template).toBe('red');
+    const rows = rowsOf(card, ['unit', 'docs']);
+    expect(rows.unit).toHaveLength(1);
+    expect(rows.unit?.[0]).toContain('Failed');
+    // Its leg still runs: the finished card says it has not reported, until it does.
+    expect(rows.docs).toEqual(['❔ **docs** · No result reported']);
+    expect(card.body.elements.filter((e) => e.element_id?.startsWith('res_'))).toEqual([]);
+    expect(finished.stdout).toContain('changed between reading and rewriting it');
+
+    expectClean(await late.post('success'));
+    expect(rowsOf(shown(messageId), ['docs']).docs?.[0]).toMatch(/^✅ \*\*docs\*\* · Succeeded/);
+    expect(topLevel()).toHaveLength(1);
   });
 });

@@ -46,7 +46,7 @@ describe('the run card', () => {
 
   it('puts the rows, then the divider new rows go before, above the footer', () => {
     const rows = [
-      rowElement({ label: 'a', status: 'success', durationMs: 3000, language: 'en_us' }),
+      rowElement({ label: 'a', status: 'success', durationMs: 3000, languages: ['en_us'] }),
     ];
     const card = runCard(notice, rows) as { body: { elements: Record<string, unknown>[] } };
     const ids = card.body.elements.map((e) => e.element_id ?? e.tag);
@@ -55,12 +55,12 @@ describe('the run card', () => {
   });
 
   it('reads rows back from the internal form, marking rows nobody finished', () => {
-    const running = rowElement({ label: 'b', status: 'in_progress', language: 'en_us' });
+    const running = rowElement({ label: 'b', status: 'in_progress', languages: ['en_us'] });
     const done = rowElement({
       label: 'a',
       status: 'failure',
       durationMs: 61_000,
-      language: 'en_us',
+      languages: ['en_us'],
     });
     const back = {
       body: {
@@ -166,17 +166,17 @@ describe('sequences from independent writers', () => {
       );
       const handle = { ...created, messageId: 'om_unsent' };
       await ahead.kit.addElements(handle, 'insert_before', ROWS_END, [
-        rowElement({ label: 'a', status: 'in_progress', language: 'en_us' }),
+        rowElement({ label: 'a', status: 'in_progress', languages: ['en_us'] }),
       ]);
       await behind.kit.addElements(handle, 'insert_before', ROWS_END, [
-        rowElement({ label: 'b', status: 'in_progress', language: 'en_us' }),
+        rowElement({ label: 'b', status: 'in_progress', languages: ['en_us'] }),
       ]);
       expect(behind.kit.stats.conflicts).toBeGreaterThan(0);
       // And the writer ahead, whose next value may now be below the one that won, recovers too.
       await ahead.kit.replaceElement(
         handle,
         rowElementId('a'),
-        rowElement({ label: 'a', status: 'success', language: 'en_us' }),
+        rowElement({ label: 'a', status: 'success', languages: ['en_us'] }),
       );
       const entity = fake.cardkit.cards.get(created.cardId);
       const body = entity?.card.body as { elements: { content?: string }[] } | undefined;

@@ -223,7 +223,9 @@ const READ_AGAIN_MS = 300;
 
 type Finished =
   | { kind: 'rewritten'; rows: number; alreadyShown: boolean }
-  | { kind: 'line'; why: string };
+  | { kind: 'line'; why: string; unread?: boolean };
+
+const READ_SCOPE_HINT = 'Reading it needs the scope im:message.group_msg (or im:message:readonly).';
 
 /**
  * The final job: the header's colour and title from the overall result, every row final.
@@ -263,8 +265,9 @@ async function finishCard(
       return;
     }
   } else {
+    const hint = finished.unread ? ` ${READ_SCOPE_HINT}` : '';
     deps.warning(
-      `Could not rewrite the run card (${finished.why}), so its header was left as it was and the result added as a line. Reading it needs the scope im:message.group_msg (or im:message:readonly).`,
+      `The run card's header was left as it was and the result added as a line: ${finished.why}.${hint}`,
     );
   }
   // A card's own change notifies nobody: a failure is told in its thread (finish-reply, urgent).
@@ -286,8 +289,8 @@ async function rewriteWhole(
     marks.push(mark);
     const read = await readShowing(handle, mark, deps);
     if ('why' in read) {
-      why = read.why;
-      break;
+      await settleForLine(handle, notice, marks, deps);
+      return { kind: 'line', why: `could not read it back (${read.why})`, unread: read.refused };
     }
     const rows = rowsFromReadBack(read.card);
     if (!rows) {
@@ -303,7 +306,7 @@ async function rewriteWhole(
       };
     } catch (error) {
       if (!(error instanceof FeishuError && error.code === SEQUENCE_CONFLICT)) throw error;
-      why = `it changed while being finished, ${round} times`;
+      why = `it kept changing while being finished (${round} times)`;
       deps.info('The run card changed between reading and rewriting it: reading it again.');
     }
   }
@@ -316,17 +319,18 @@ async function readShowing(
   handle: CardHandle,
   mark: string,
   deps: RunCardDeps,
-): Promise<{ card: Record<string, unknown> } | { why: string }> {
+): Promise<{ card: Record<string, unknown> } | { why: string; refused: boolean }> {
   for (let read = 1; ; read++) {
     let card: Record<string, unknown> | undefined;
     try {
       card = await deps.kit.readBack(handle);
     } catch (error) {
-      return { why: describeError(error) };
+      return { why: describeError(error), refused: true };
     }
-    if (!card) return { why: 'the chat gave no card in the raw form' };
+    if (!card) return { why: 'the chat gave no card in the raw form', refused: false };
     if (hasElement(card, mark)) return { card };
-    if (read >= READS_PER_ROUND) return { why: 'the chat kept showing an older card' };
+    if (read >= READS_PER_ROUND)
+      return { why: 'the chat kept showing an older card', refused: false };
     await (deps.sleep ?? sleep)(READ_AGAIN_MS * read);
   }
 }

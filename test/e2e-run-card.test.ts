@@ -33,8 +33,8 @@ function expectClean(run: RunResult) {
   expect(run.stdout).not.toContain('::error::');
 }
 
-async function startJob(): Promise<{ handle: string; messageId: string }> {
-  const run = await runAction({ inputs: { ...app(), to: CHAT, 'run-card': 'start' } });
+async function startJob(extra: Record<string, string> = {}) {
+  const run = await runAction({ inputs: { ...app(), to: CHAT, 'run-card': 'start', ...extra } });
   expectClean(run);
   const handle = run.outputs['card-id'] ?? '';
   expect(handle).toMatch(/^\d+:\d+:om_/);
@@ -42,13 +42,18 @@ async function startJob(): Promise<{ handle: string; messageId: string }> {
 }
 
 /** A leg: its main step, and later its post step, sharing the job's RUNNER_TEMP as a runner does. */
-function leg(handle: string, label: string, options: { env?: Record<string, string> } = {}) {
+function leg(
+  handle: string,
+  label: string,
+  options: { env?: Record<string, string>; inputs?: Record<string, string> } = {},
+) {
   const runnerTemp = mkdtempSync(join(tmpdir(), 'feishu-notify-leg-'));
-  const inputs = { ...app(), 'run-card': handle, row: label };
+  const inputs = { ...app(), 'run-card': handle, row: label, ...options.inputs };
+  const env = options.env ?? {};
   let main: RunResult | undefined;
   return {
     async main() {
-      main = await runAction({ inputs, runnerTemp, ...options, ...SLOW });
+      main = await runAction({ inputs, runnerTemp, env, ...SLOW });
       return main;
     },
     post(jobStatus: string) {
@@ -56,7 +61,7 @@ function leg(handle: string, label: string, options: { env?: Record<string, stri
         inputs: { ...inputs, 'job-status': jobStatus },
         state: main?.state ?? {},
         runnerTemp,
-        ...options,
+        env,
         ...SLOW,
       });
     },
@@ -240,7 +245,10 @@ describe('one live card per run', () => {
     });
     const final = await finalJob(handle, { unit: { result: 'failure' } });
     expect(final.code).toBe(0);
-    expect(final.stdout).toContain('::warning::Could not read the run card back');
+    expect(final.stdout).toContain(
+      "::warning::The run card's header was left as it was and the result added as a line: could not read it back (Feishu error 230027",
+    );
+    expect(final.stdout).toContain('needs the scope im:message.group_msg');
     const card = shown(messageId);
     expect(card.header.template).toBe('blue');
     expect(
@@ -267,8 +275,15 @@ describe('run-card in a dry run', () => {
       },
     });
     expectClean(row);
-    // A row is one copy in one language: with the default (auto) on Feishu, Chinese.
-    expect(JSON.parse(row.outputs.content ?? '{}').content).toBe('⏳ **lint** · 进行中');
+    // A row speaks every language of the card: with the default (auto), all three.
+    expect(JSON.parse(row.outputs.content ?? '{}')).toMatchObject({
+      content: '⏳ **lint** · In progress',
+      i18n_content: {
+        zh_cn: '⏳ **lint** · 进行中',
+        en_us: '⏳ **lint** · In progress',
+        ja_jp: '⏳ **lint** · 実行中',
+      },
+    });
     expect(fake.requests).toHaveLength(0);
   });
 });
@@ -432,5 +447,89 @@ describe('the final job against a leg outside its needs', () => {
     expectClean(await late.post('success'));
     expect(rowsOf(shown(messageId), ['docs']).docs?.[0]).toMatch(/^✅ \*\*docs\*\* · Succeeded/);
     expect(topLevel()).toHaveLength(1);
+  });
+});
+
+describe('the run card in the languages of the card', () => {
+  const failedRow = {
+    zh_cn: /^❌ \*\*unit\*\* · 失败 · \d+ 秒$/,
+    en_us: /^❌ \*\*unit\*\* · Failed · \d+s$/,
+  };
+
+  it('language: zh_cn — rows, a row never reported and the header in Chinese', async () => {
+    const zh = { language: 'zh_cn' };
+    const { handle, messageId } = await startJob(zh);
+    const unit = leg(handle, 'unit', { inputs: zh });
+    const e2e = leg(handle, 'e2e', { inputs: zh });
+    expectClean(await unit.main());
+    expectClean(await e2e.main());
+    expect(rowsOf(shown(messageId), ['e2e']).e2e).toEqual(['⏳ **e2e** · 进行中']);
+    expectClean(await unit.post('failure'));
+    // e2e's job ends without its post step: the final job says it never reported.
+    expectClean(await finalJob(handle, { unit: { result: 'failure' } }, zh));
+
+    const card = shown(messageId);
+    expect(card.header.template).toBe('red');
+    expect(card.header.title.content).toMatch(/^❌ .*失败/);
+    const rows = rowsOf(card, ['unit', 'e2e']);
+    expect(rows.unit?.[0]).toMatch(failedRow.zh_cn);
+    expect(rows.e2e).toEqual(['❔ **e2e** · 未报告结果']);
+    expect(JSON.stringify(card.body)).not.toMatch(/Failed|In progress|No result/);
+  });
+
+  it('auto: every row in all three languages, each kept by the final rewrite', async () => {
+    const auto = { language: 'auto' };
+    const { handle, messageId } = await startJob(auto);
+    const unit = leg(handle, 'unit', { inputs: auto });
+    const e2e = leg(handle, 'e2e', { inputs: auto });
+    expectClean(await unit.main());
+    expectClean(await e2e.main());
+    expectClean(await unit.post('failure'));
+    expectClean(await finalJob(handle, { unit: { result: 'failure' } }, auto));
+
+    type I18nRow = { element_id?: string; content?: string; i18n_content?: Record<string, string> };
+    const elements = shown(messageId).body.elements as I18nRow[];
+    const row = (label: string) => elements.find((e) => e.element_id === rowElementId(label));
+    expect(row('unit')?.content).toMatch(failedRow.en_us);
+    expect(row('unit')?.i18n_content?.zh_cn).toMatch(failedRow.zh_cn);
+    expect(row('unit')?.i18n_content?.ja_jp).toMatch(/^❌ \*\*unit\*\* · 失敗 · /);
+    expect(row('e2e')?.i18n_content).toEqual({
+      zh_cn: '❔ **e2e** · 未报告结果',
+      en_us: '❔ **e2e** · No result reported',
+      ja_jp: '❔ **e2e** · 結果の報告なし',
+    });
+  });
+});
+
+describe('the final job run again (run attempt 2)', () => {
+  it('rewrites the card but does not reply in the thread again for the same result', async () => {
+    const { handle, messageId } = await startJob();
+    const unit = leg(handle, 'unit');
+    expectClean(await unit.main());
+    expectClean(await unit.post('failure'));
+    const needs = { unit: { result: 'failure' } };
+    expectClean(await finalJob(handle, needs, { mention: 'ou_test_user' }));
+    const again = await finalJob(
+      handle,
+      needs,
+      { mention: 'ou_test_user' },
+      { GITHUB_RUN_ATTEMPT: '2' },
+    );
+    expectClean(again);
+    expect(again.stdout).toContain('no second reply');
+    const replies = () => fake.messages(CHAT).filter((m) => m.parent_id === messageId);
+    expect(replies()).toHaveLength(1);
+    expect(rowsOf(shown(messageId), ['unit']).unit).toHaveLength(1);
+
+    // A different result is news: the leg re-run succeeds, and so does a third attempt.
+    expectClean(
+      await finalJob(handle, { unit: { result: 'success' } }, {}, { GITHUB_RUN_ATTEMPT: '3' }),
+    );
+    expect(shown(messageId).header.template).toBe('green');
+    // A success is not replied to by default (finish-reply: failure).
+    expect(replies()).toHaveLength(1);
+    const failedAgain = await finalJob(handle, needs, {}, { GITHUB_RUN_ATTEMPT: '4' });
+    expectClean(failedAgain);
+    expect(replies()).toHaveLength(2);
   });
 });

@@ -5,7 +5,7 @@
  * share an element.
  */
 import { createHash } from 'node:crypto';
-import { type Language, perLanguage, type Words, words } from '../language.js';
+import { LANGUAGES, type Language, perLanguage, type Words, words } from '../language.js';
 import { STATUS_LOOK, type Status } from '../status.js';
 import { localized, renderCard } from './card.js';
 import { inertMarkdown, safeUrl } from './escape.js';
@@ -161,15 +161,24 @@ export function rowsFromReadBack(jsonCard: Record<string, unknown>): Element[] |
   return rows;
 }
 
-/** A row's text in each language (`i18nContent`), undefined when one copy, null when unreadable. */
+/**
+ * A row's text in each language (`i18nContent`): undefined when it has one copy, null when a
+ * variant is not plain text. How the internal form spells the language keys is not documented
+ * (the card's own `zh_cn`, or camelCased like the property names): both are read.
+ */
 function i18nOf(property: Element): Record<string, string> | undefined | null {
   const variants = property.i18nContent ?? property.i18n_content;
   if (variants === undefined) return undefined;
   if (!variants || typeof variants !== 'object' || Array.isArray(variants)) return null;
-  const entries = Object.entries(variants);
-  return entries.every(([, text]) => typeof text === 'string')
-    ? (Object.fromEntries(entries) as Record<string, string>)
-    : null;
+  const read: Record<string, string> = {};
+  for (const [key, text] of Object.entries(variants)) {
+    if (typeof text !== 'string') return null;
+    const language = LANGUAGES.find(
+      (l) => l.replace('_', '') === key.replace(/[_-]/, '').toLowerCase(),
+    );
+    if (language) read[language] = text;
+  }
+  return read;
 }
 
 /**

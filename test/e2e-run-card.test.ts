@@ -450,6 +450,44 @@ describe('the final job against a leg outside its needs', () => {
   });
 });
 
+describe('the final job against a chat that shows an older card', () => {
+  async function failedUnit() {
+    const started = await startJob();
+    const unit = leg(started.handle, 'unit');
+    expectClean(await unit.main());
+    expectClean(await unit.post('failure'));
+    return started;
+  }
+
+  it('reads again until the card shows its mark, then rewrites it', async () => {
+    const { handle, messageId } = await failedUnit();
+    fake.cardkit.lagReads(2);
+    const final = await finalJob(handle, { unit: { result: 'failure' } });
+    expectClean(final);
+    const reads = fake.requests.filter((r) => r.method === 'GET' && r.path.includes(messageId));
+    expect(reads).toHaveLength(3);
+    const card = shown(messageId);
+    expect(card.header.template).toBe('red');
+    expect(rowsOf(card, ['unit']).unit?.[0]).toContain('Failed');
+  });
+
+  it('never rewrites from a read it cannot trust: the result as a line, and a warning', async () => {
+    const { handle, messageId } = await failedUnit();
+    fake.cardkit.lagReads(100);
+    const final = await finalJob(handle, { unit: { result: 'failure' } });
+    expect(final.code).toBe(0);
+    expect(final.stdout).toContain('::warning::');
+    expect(final.stdout).toContain('the chat kept showing an older card');
+    const card = shown(messageId);
+    expect(card.header.template).toBe('blue');
+    expect(rowsOf(card, ['unit']).unit?.[0]).toContain('Failed');
+    const ids = card.body.elements.map((e) => e.element_id ?? '');
+    expect(ids.filter((id) => id === 'run_result' || id.startsWith('res_'))).toEqual([
+      'run_result',
+    ]);
+  });
+});
+
 describe('the run card in the languages of the card', () => {
   const failedRow = {
     zh_cn: /^❌ \*\*unit\*\* · 失败 · \d+ 秒$/,

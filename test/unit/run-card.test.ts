@@ -113,6 +113,72 @@ describe('the run card', () => {
   );
 });
 
+describe('a row in every language of the card', () => {
+  const languages = ['zh_cn', 'en_us', 'ja_jp'] as const;
+
+  it('names the step a failed leg stopped at, inert, linked only through a safe URL', () => {
+    const step = { name: 'Test <at id=all></at> [x](y)', url: 'https://github.com/a/b#step:3:1' };
+    const row = rowElement({
+      label: 'a',
+      status: 'failure',
+      durationMs: 5000,
+      step,
+      languages: [...languages],
+    });
+    const link = '(https://github.com/a/b#step:3:1)';
+    const name = 'Test &#60;at id=all&#62;&#60;/at&#62; &#91;x&#93;&#40;y&#41;';
+    expect(row.content).toBe(`❌ **a** · Failed · 5s · [failed at ${name}]${link}`);
+    expect(row.i18n_content).toMatchObject({
+      zh_cn: `❌ **a** · 失败 · 5 秒 · [失败于 ${name}]${link}`,
+    });
+    for (const url of ['javascript:alert(1)', 'not a url', undefined]) {
+      const bare = rowElement({
+        label: 'a',
+        status: 'failure',
+        step: { name: 'T', url },
+        languages: ['en_us'],
+      });
+      expect(bare.content).toBe('❌ **a** · Failed · failed at T');
+    }
+    // A leg that succeeded has no step to name.
+    expect(rowElement({ label: 'a', status: 'success', step, languages: ['en_us'] }).content).toBe(
+      '✅ **a** · Succeeded',
+    );
+  });
+
+  it.each([
+    ['as the card spells them', { zh_cn: 'z', en_us: 'e' }],
+    ['camelCased like the property names', { zhCn: 'z', enUs: 'e' }],
+  ])('reads the languages back %s, and marks a row never finished in each', (_, keys) => {
+    const running = rowElement({ label: 'b', status: 'in_progress', languages: [...languages] });
+    const variants = running.i18n_content as Record<string, string>;
+    const i18nContent = Object.fromEntries(
+      Object.entries(keys).map(([key, l]) => [key, variants[l === 'z' ? 'zh_cn' : 'en_us']]),
+    );
+    const back = {
+      body: {
+        property: {
+          elements: [
+            {
+              tag: 'markdown',
+              id: running.element_id,
+              property: { content: running.content, i18nContent },
+            },
+          ],
+        },
+      },
+    };
+    expect(rowsFromReadBack(back)).toEqual([
+      {
+        tag: 'markdown',
+        element_id: running.element_id,
+        content: '❔ **b** · No result reported',
+        i18n_content: { zh_cn: '❔ **b** · 未报告结果', en_us: '❔ **b** · No result reported' },
+      },
+    ]);
+  });
+});
+
 describe('the card handle', () => {
   it('round-trips and refuses anything else', () => {
     const handle = { cardId: '7355372766134157313', createdAt: 1764629000123, messageId: 'om_x1' };
@@ -142,6 +208,56 @@ describe('sequences from independent writers', () => {
     const kit = new CardKit(client, { now: () => Date.now() + clockOffsetMs });
     return { kit, dispose: () => transport.dispose() };
   }
+
+  const NOTICE = {
+    status: 'in_progress' as const,
+    languages: ['en_us' as const],
+    title: 't',
+    subtitle: '',
+    facts: [],
+    lists: [],
+    images: [],
+    mentions: [],
+    buttons: [],
+    footer: 'f',
+  };
+
+  it('a whole-card write at an exact sequence is a compare-and-set: any write since refuses it', async () => {
+    const final = writer(0);
+    const leg = writer(0);
+    try {
+      const created = await final.kit.create(runCard(NOTICE, []));
+      const handle = { ...created, messageId: 'om_unsent' };
+      const mark = () =>
+        final.kit.addElements(handle, 'insert_before', ROWS_END, [
+          {
+            tag: 'markdown',
+            element_id: `res_${Math.random().toString(16).slice(2, 10)}`,
+            content: 'x',
+          },
+        ]);
+      // Nobody wrote after the mark: the card takes the rewrite.
+      let at = await mark();
+      await final.kit.replaceCard(handle, runCard(NOTICE, []), at + 1);
+      // A leg's row lands after the mark: the rewrite is refused once, not retried higher.
+      at = await mark();
+      await leg.kit.addElements(handle, 'insert_before', ROWS_END, [
+        rowElement({ label: 'late', status: 'in_progress', languages: ['en_us'] }),
+      ]);
+      const tries = final.kit.stats.tries;
+      await expect(
+        final.kit.replaceCard(handle, runCard(NOTICE, []), at + 1),
+      ).rejects.toMatchObject({
+        code: 300317,
+      });
+      expect(final.kit.stats.tries - tries).toBe(1);
+      const shownNow = JSON.stringify(fake.cardkit.cards.get(created.cardId)?.card);
+      expect(shownNow).toContain('**late**');
+    } finally {
+      final.dispose();
+      leg.dispose();
+    }
+  });
 
   it('a writer whose clock is 5 s behind still lands its row, after a few lost races', async () => {
     const ahead = writer(0);

@@ -85,7 +85,11 @@ try {
   for (const [i, r] of posts.entries()) check(r, `leg ${i + 1}'s post step`);
   const finished = phase(card, mark, Date.now() - began);
 
-  const rows = JSON.stringify(card.card).match(/Succeeded/g)?.length ?? 0;
+  const elements = (card.card.body as { elements: { element_id?: string; content?: string }[] })
+    .elements;
+  const rows = elements.filter(
+    (e) => e.element_id?.startsWith('row_') && e.content?.includes('Succeeded'),
+  ).length;
   if (rows !== LEGS) throw new Error(`${rows} of ${LEGS} rows are final`);
   console.log(
     `${LEGS} legs, ${LATENCY} ms per request, Node ${process.version} for the fake; every row final.`,

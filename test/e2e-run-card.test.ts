@@ -102,6 +102,15 @@ function rowsOf(card: ShownCard, labels: string[]): Record<string, string[]> {
   return rows;
 }
 
+/** A start job, and a leg `unit` that fails. */
+async function failedUnit() {
+  const started = await startJob();
+  const unit = leg(started.handle, 'unit');
+  expectClean(await unit.main());
+  expectClean(await unit.post('failure'));
+  return started;
+}
+
 const topLevel = () => fake.messages(CHAT).filter((m) => m.parent_id === undefined);
 const cardWrites = () => fake.requests.filter((r) => r.path.startsWith('/open-apis/cardkit/'));
 
@@ -409,10 +418,7 @@ describe("a leg's row names the step it stopped at", () => {
 
 describe('the final job against a leg outside its needs', () => {
   it('a row written between its read-back and its rewrite is not lost', async () => {
-    const { handle, messageId } = await startJob();
-    const early = leg(handle, 'unit');
-    expectClean(await early.main());
-    expectClean(await early.post('failure'));
+    const { handle, messageId } = await failedUnit();
 
     // Hold the final job's whole-card write until a late leg (not in its needs) has added its row.
     let open: () => void = () => undefined;
@@ -451,14 +457,6 @@ describe('the final job against a leg outside its needs', () => {
 });
 
 describe('the final job against a chat that shows an older card', () => {
-  async function failedUnit() {
-    const started = await startJob();
-    const unit = leg(started.handle, 'unit');
-    expectClean(await unit.main());
-    expectClean(await unit.post('failure'));
-    return started;
-  }
-
   it('reads again until the card shows its mark, then rewrites it', async () => {
     const { handle, messageId } = await failedUnit();
     fake.cardkit.lagReads(2);
@@ -494,17 +492,26 @@ describe('the run card in the languages of the card', () => {
     en_us: /^❌ \*\*unit\*\* · Failed · \d+s$/,
   };
 
-  it('language: zh_cn — rows, a row never reported and the header in Chinese', async () => {
-    const zh = { language: 'zh_cn' };
-    const { handle, messageId } = await startJob(zh);
-    const unit = leg(handle, 'unit', { inputs: zh });
-    const e2e = leg(handle, 'e2e', { inputs: zh });
+  /** `unit` fails; `e2e` starts but its job ends without its post step; then the final job. */
+  async function unitFailsE2eNeverReports(
+    inputs: Record<string, string>,
+    whileRunning: (messageId: string) => void = () => undefined,
+  ) {
+    const { handle, messageId } = await startJob(inputs);
+    const unit = leg(handle, 'unit', { inputs });
+    const e2e = leg(handle, 'e2e', { inputs });
     expectClean(await unit.main());
     expectClean(await e2e.main());
-    expect(rowsOf(shown(messageId), ['e2e']).e2e).toEqual(['⏳ **e2e** · 进行中']);
+    whileRunning(messageId);
     expectClean(await unit.post('failure'));
-    // e2e's job ends without its post step: the final job says it never reported.
-    expectClean(await finalJob(handle, { unit: { result: 'failure' } }, zh));
+    expectClean(await finalJob(handle, { unit: { result: 'failure' } }, inputs));
+    return messageId;
+  }
+
+  it('language: zh_cn — rows, a row never reported and the header in Chinese', async () => {
+    const messageId = await unitFailsE2eNeverReports({ language: 'zh_cn' }, (id) =>
+      expect(rowsOf(shown(id), ['e2e']).e2e).toEqual(['⏳ **e2e** · 进行中']),
+    );
 
     const card = shown(messageId);
     expect(card.header.template).toBe('red');
@@ -516,14 +523,7 @@ describe('the run card in the languages of the card', () => {
   });
 
   it('auto: every row in all three languages, each kept by the final rewrite', async () => {
-    const auto = { language: 'auto' };
-    const { handle, messageId } = await startJob(auto);
-    const unit = leg(handle, 'unit', { inputs: auto });
-    const e2e = leg(handle, 'e2e', { inputs: auto });
-    expectClean(await unit.main());
-    expectClean(await e2e.main());
-    expectClean(await unit.post('failure'));
-    expectClean(await finalJob(handle, { unit: { result: 'failure' } }, auto));
+    const messageId = await unitFailsE2eNeverReports({ language: 'auto' });
 
     type I18nRow = { element_id?: string; content?: string; i18n_content?: Record<string, string> };
     const elements = shown(messageId).body.elements as I18nRow[];
@@ -541,10 +541,7 @@ describe('the run card in the languages of the card', () => {
 
 describe('the final job run again (run attempt 2)', () => {
   it('rewrites the card but does not reply in the thread again for the same result', async () => {
-    const { handle, messageId } = await startJob();
-    const unit = leg(handle, 'unit');
-    expectClean(await unit.main());
-    expectClean(await unit.post('failure'));
+    const { handle, messageId } = await failedUnit();
     const needs = { unit: { result: 'failure' } };
     expectClean(await finalJob(handle, needs, { mention: 'ou_test_user' }));
     const again = await finalJob(

@@ -30,20 +30,20 @@ describe('row element IDs', () => {
   });
 });
 
-describe('the run card', () => {
-  const notice = {
-    status: 'in_progress' as const,
-    languages: ['en_us' as const],
-    title: '⏳ Deploy in progress',
-    subtitle: 'main',
-    facts: [],
-    lists: [],
-    images: [],
-    mentions: [],
-    buttons: [],
-    footer: 'feishu-notify · run #1',
-  };
+const notice = {
+  status: 'in_progress' as const,
+  languages: ['en_us' as const],
+  title: '⏳ Deploy in progress',
+  subtitle: 'main',
+  facts: [],
+  lists: [],
+  images: [],
+  mentions: [],
+  buttons: [],
+  footer: 'feishu-notify · run #1',
+};
 
+describe('the run card', () => {
   it('puts the rows, then the divider new rows go before, above the footer', () => {
     const rows = [
       rowElement({ label: 'a', status: 'success', durationMs: 3000, languages: ['en_us'] }),
@@ -209,24 +209,11 @@ describe('sequences from independent writers', () => {
     return { kit, dispose: () => transport.dispose() };
   }
 
-  const NOTICE = {
-    status: 'in_progress' as const,
-    languages: ['en_us' as const],
-    title: 't',
-    subtitle: '',
-    facts: [],
-    lists: [],
-    images: [],
-    mentions: [],
-    buttons: [],
-    footer: 'f',
-  };
-
   it('a whole-card write at an exact sequence is a compare-and-set: any write since refuses it', async () => {
     const final = writer(0);
     const leg = writer(0);
     try {
-      const created = await final.kit.create(runCard(NOTICE, []));
+      const created = await final.kit.create(runCard(notice, []));
       const handle = { ...created, messageId: 'om_unsent' };
       const mark = () =>
         final.kit.addElements(handle, 'insert_before', ROWS_END, [
@@ -238,7 +225,7 @@ describe('sequences from independent writers', () => {
         ]);
       // Nobody wrote after the mark: the card takes the rewrite.
       let at = await mark();
-      await final.kit.replaceCard(handle, runCard(NOTICE, []), at + 1);
+      await final.kit.replaceCard(handle, runCard(notice, []), at + 1);
       // A leg's row lands after the mark: the rewrite is refused once, not retried higher.
       at = await mark();
       await leg.kit.addElements(handle, 'insert_before', ROWS_END, [
@@ -246,7 +233,7 @@ describe('sequences from independent writers', () => {
       ]);
       const tries = final.kit.stats.tries;
       await expect(
-        final.kit.replaceCard(handle, runCard(NOTICE, []), at + 1),
+        final.kit.replaceCard(handle, runCard(notice, []), at + 1),
       ).rejects.toMatchObject({
         code: 300317,
       });
@@ -263,23 +250,7 @@ describe('sequences from independent writers', () => {
     const ahead = writer(0);
     const behind = writer(-5000);
     try {
-      const created = await ahead.kit.create(
-        runCard(
-          {
-            status: 'in_progress',
-            languages: ['en_us'],
-            title: 't',
-            subtitle: '',
-            facts: [],
-            lists: [],
-            images: [],
-            mentions: [],
-            buttons: [],
-            footer: 'f',
-          },
-          [],
-        ),
-      );
+      const created = await ahead.kit.create(runCard(notice, []));
       const handle = { ...created, messageId: 'om_unsent' };
       await ahead.kit.addElements(handle, 'insert_before', ROWS_END, [
         rowElement({ label: 'a', status: 'in_progress', languages: ['en_us'] }),

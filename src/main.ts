@@ -204,7 +204,7 @@ async function runPost(settings: Settings): Promise<void> {
   const jobStatus = readInput(Input.JobStatus);
   const row = core.getState(State.RunCardRow);
   if (row && !settings.dryRun) {
-    await withRunCard(settings, limits, (deps) => runCardPost(row, jobStatus, deps));
+    await withRunCard(settings, limits, (deps) => runCardPost(settings, row, jobStatus, deps));
     return;
   }
   const saved = core.getState(State.Finish);

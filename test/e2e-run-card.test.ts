@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rowElementId } from '../src/render/run-card.js';
 import { type FakeFeishu, type FakeOptions, startFakeFeishu } from './support/fake-feishu.js';
-import { type RunResult, runAction } from './support/run-action.js';
+import { type FakeGitHub, type FakeStep, startFakeGitHub } from './support/fake-github.js';
+import { RUNNER_JOB_ID, type RunResult, runAction } from './support/run-action.js';
 
 let fake: FakeFeishu;
 async function useFake(options: FakeOptions = {}) {
@@ -32,8 +33,8 @@ function expectClean(run: RunResult) {
   expect(run.stdout).not.toContain('::error::');
 }
 
-async function startJob(): Promise<{ handle: string; messageId: string }> {
-  const run = await runAction({ inputs: { ...app(), to: CHAT, 'run-card': 'start' } });
+async function startJob(extra: Record<string, string> = {}) {
+  const run = await runAction({ inputs: { ...app(), to: CHAT, 'run-card': 'start', ...extra } });
   expectClean(run);
   const handle = run.outputs['card-id'] ?? '';
   expect(handle).toMatch(/^\d+:\d+:om_/);
@@ -41,13 +42,18 @@ async function startJob(): Promise<{ handle: string; messageId: string }> {
 }
 
 /** A leg: its main step, and later its post step, sharing the job's RUNNER_TEMP as a runner does. */
-function leg(handle: string, label: string) {
+function leg(
+  handle: string,
+  label: string,
+  options: { env?: Record<string, string>; inputs?: Record<string, string> } = {},
+) {
   const runnerTemp = mkdtempSync(join(tmpdir(), 'feishu-notify-leg-'));
-  const inputs = { ...app(), 'run-card': handle, row: label };
+  const inputs = { ...app(), 'run-card': handle, row: label, ...options.inputs };
+  const env = options.env ?? {};
   let main: RunResult | undefined;
   return {
     async main() {
-      main = await runAction({ inputs, runnerTemp, ...SLOW });
+      main = await runAction({ inputs, runnerTemp, env, ...SLOW });
       return main;
     },
     post(jobStatus: string) {
@@ -55,15 +61,22 @@ function leg(handle: string, label: string) {
         inputs: { ...inputs, 'job-status': jobStatus },
         state: main?.state ?? {},
         runnerTemp,
+        env,
         ...SLOW,
       });
     },
   };
 }
 
-function finalJob(handle: string, needs: Record<string, { result: string }>, extra = {}) {
+function finalJob(
+  handle: string,
+  needs: Record<string, { result: string }>,
+  extra: Record<string, string> = {},
+  env: Record<string, string> = {},
+) {
   return runAction({
     inputs: { ...app(), 'run-card': handle, needs: JSON.stringify(needs), ...extra },
+    env,
   });
 }
 
@@ -87,6 +100,15 @@ function rowsOf(card: ShownCard, labels: string[]): Record<string, string[]> {
       .map((e) => e.content ?? '');
   }
   return rows;
+}
+
+/** A start job, and a leg `unit` that fails. */
+async function failedUnit() {
+  const started = await startJob();
+  const unit = leg(started.handle, 'unit');
+  expectClean(await unit.main());
+  expectClean(await unit.post('failure'));
+  return started;
 }
 
 const topLevel = () => fake.messages(CHAT).filter((m) => m.parent_id === undefined);
@@ -232,7 +254,10 @@ describe('one live card per run', () => {
     });
     const final = await finalJob(handle, { unit: { result: 'failure' } });
     expect(final.code).toBe(0);
-    expect(final.stdout).toContain('::warning::Could not read the run card back');
+    expect(final.stdout).toContain(
+      "::warning::The run card's header was left as it was and the result added as a line: could not read it back (Feishu error 230027",
+    );
+    expect(final.stdout).toContain('needs the scope im:message.group_msg');
     const card = shown(messageId);
     expect(card.header.template).toBe('blue');
     expect(
@@ -259,8 +284,15 @@ describe('run-card in a dry run', () => {
       },
     });
     expectClean(row);
-    // A row is one copy in one language: with the default (auto) on Feishu, Chinese.
-    expect(JSON.parse(row.outputs.content ?? '{}').content).toBe('⏳ **lint** · 进行中');
+    // A row speaks every language of the card: with the default (auto), all three.
+    expect(JSON.parse(row.outputs.content ?? '{}')).toMatchObject({
+      content: '⏳ **lint** · In progress',
+      i18n_content: {
+        zh_cn: '⏳ **lint** · 进行中',
+        en_us: '⏳ **lint** · In progress',
+        ja_jp: '⏳ **lint** · 実行中',
+      },
+    });
     expect(fake.requests).toHaveLength(0);
   });
 });
@@ -293,5 +325,246 @@ describe('run-card refused clearly', () => {
     expect(run.stdout).toMatch(/::warning::.*99991672.*cardkit:card:write/);
     expect(run.outputs.error).toContain('cardkit:card:write');
     expect(fake.messages()).toHaveLength(0);
+  });
+});
+
+describe("a leg's row names the step it stopped at", () => {
+  const RUN_ID = '1234567890';
+  const JOB_URL = `https://github.com/acme/shop/actions/runs/${RUN_ID}/job/${RUNNER_JOB_ID}`;
+  const HOSTILE_STEP = 'Run tests <at id=all></at> [x](https://evil.example) *y*';
+  let github: FakeGitHub | undefined;
+  afterEach(() => github?.close());
+
+  /** The fake GitHub, answering for this job (job-id) with these steps. */
+  async function withSteps(steps: FakeStep[], permissions = {}) {
+    github = await startFakeGitHub({
+      runs: { [RUN_ID]: [{ id: Number(RUNNER_JOB_ID), name: 'test', conclusion: null, steps }] },
+      permissions,
+    });
+    return { GITHUB_API_URL: github.url };
+  }
+
+  const failedSecond: FakeStep[] = [
+    { number: 1, name: 'Set up job', conclusion: 'success' },
+    { number: 2, name: HOSTILE_STEP, conclusion: 'failure' },
+    { number: 3, name: 'Upload report', conclusion: 'skipped' },
+    { number: 4, name: 'Post feishu-notify', conclusion: null },
+  ];
+
+  it('a failing leg: "failed at <step>" linked to the step’s log, the name inert', async () => {
+    const env = await withSteps(failedSecond);
+    const { handle, messageId } = await startJob();
+    const l = leg(handle, 'test (node 20)', { env });
+    expectClean(await l.main());
+    const writesBefore = fake.requests.length;
+    const post = await l.post('failure');
+    expectClean(post);
+
+    const [row = ''] = rowsOf(shown(messageId), ['test (node 20)'])['test (node 20)'] ?? [];
+    expect(row).toMatch(/^❌ \*\*test &#40;node 20&#41;\*\* · Failed · \d+s · \[failed at /);
+    // One link, the step's first log line, and nothing of the step's name active.
+    const links = [...row.matchAll(/\]\(([^)]*)\)/g)].map((m) => m[1]);
+    expect(links).toEqual([`${JOB_URL}#step:2:1`]);
+    expect(row).toContain('&#60;at id=all&#62;&#60;/at&#62;');
+    expect(row).toContain('&#91;x&#93;&#40;https:\u200b//evil.example&#41; &#42;y&#42;');
+    expect(row).not.toMatch(/<at|\[x\]/);
+    // One GitHub request, sent before the row's write reached the card: no round trip added.
+    expect(github?.requests.map((r) => r.path)).toEqual([
+      `/repos/acme/shop/actions/jobs/${RUNNER_JOB_ID}`,
+    ]);
+    const rowWrite = fake.requests
+      .slice(writesBefore)
+      .find((r) => r.path.startsWith('/open-apis/cardkit/'));
+    expect(github?.requests[0]?.at ?? Infinity).toBeLessThanOrEqual(rowWrite?.at ?? 0);
+  });
+
+  it('a cancelled leg: "stopped at <step>"', async () => {
+    const env = await withSteps([
+      { number: 1, name: 'Set up job', conclusion: 'success' },
+      { number: 2, name: 'Deploy', conclusion: 'cancelled' },
+    ]);
+    const { handle, messageId } = await startJob();
+    const l = leg(handle, 'deploy', { env });
+    expectClean(await l.main());
+    expectClean(await l.post('cancelled'));
+    const [row] = rowsOf(shown(messageId), ['deploy']).deploy ?? [];
+    expect(row).toMatch(/· Cancelled · \d+s · \[stopped at Deploy\]\(https:.*#step:2:1\)$/);
+  });
+
+  it('a 403 from GitHub still finishes the row: the result alone, one line naming the permission', async () => {
+    const env = await withSteps(failedSecond, { actions: false });
+    const { handle, messageId } = await startJob();
+    const l = leg(handle, 'test (node 20)', { env });
+    expectClean(await l.main());
+    const post = await l.post('failure');
+    expectClean(post);
+    const [row] = rowsOf(shown(messageId), ['test (node 20)'])['test (node 20)'] ?? [];
+    expect(row).toMatch(/^❌ \*\*test &#40;node 20&#41;\*\* · Failed · \d+s$/);
+    const lines = post.stdout.split('\n').filter((line) => line.includes('GitHub'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('403');
+    expect(lines[0]).toContain('actions: read');
+  });
+
+  it('a leg that succeeded asks GitHub nothing', async () => {
+    const env = await withSteps(failedSecond);
+    const { handle } = await startJob();
+    const l = leg(handle, 'lint', { env });
+    expectClean(await l.main());
+    expectClean(await l.post('success'));
+    expect(github?.requests).toHaveLength(0);
+  });
+});
+
+describe('the final job against a leg outside its needs', () => {
+  it('a row written between its read-back and its rewrite is not lost', async () => {
+    const { handle, messageId } = await failedUnit();
+
+    // Hold the final job's whole-card write until a late leg (not in its needs) has added its row.
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    fake.inject({
+      method: 'PUT',
+      path: /^\/open-apis\/cardkit\/v1\/cards\/\d+$/,
+      fault: { kind: 'gate', open: gate },
+    });
+    const final = finalJob(handle, { unit: { result: 'failure' } });
+    const wholeCardWrite = () =>
+      fake.requests.some((r) => r.method === 'PUT' && /\/cards\/\d+$/.test(r.path));
+    while (!wholeCardWrite()) await new Promise((resolve) => setTimeout(resolve, 20));
+    const late = leg(handle, 'docs');
+    expectClean(await late.main());
+    open();
+    const finished = await final;
+    expectClean(finished);
+
+    const card = shown(messageId);
+    expect(card.header.template).toBe('red');
+    const rows = rowsOf(card, ['unit', 'docs']);
+    expect(rows.unit).toHaveLength(1);
+    expect(rows.unit?.[0]).toContain('Failed');
+    // Its leg still runs: the finished card says it has not reported, until it does.
+    expect(rows.docs).toEqual(['❔ **docs** · No result reported']);
+    expect(card.body.elements.filter((e) => e.element_id?.startsWith('res_'))).toEqual([]);
+    expect(finished.stdout).toContain('changed between reading and rewriting it');
+
+    expectClean(await late.post('success'));
+    expect(rowsOf(shown(messageId), ['docs']).docs?.[0]).toMatch(/^✅ \*\*docs\*\* · Succeeded/);
+    expect(topLevel()).toHaveLength(1);
+  });
+});
+
+describe('the final job against a chat that shows an older card', () => {
+  it('reads again until the card shows its mark, then rewrites it', async () => {
+    const { handle, messageId } = await failedUnit();
+    fake.cardkit.lagReads(2);
+    const final = await finalJob(handle, { unit: { result: 'failure' } });
+    expectClean(final);
+    const reads = fake.requests.filter((r) => r.method === 'GET' && r.path.includes(messageId));
+    expect(reads).toHaveLength(3);
+    const card = shown(messageId);
+    expect(card.header.template).toBe('red');
+    expect(rowsOf(card, ['unit']).unit?.[0]).toContain('Failed');
+  });
+
+  it('never rewrites from a read it cannot trust: the result as a line, and a warning', async () => {
+    const { handle, messageId } = await failedUnit();
+    fake.cardkit.lagReads(100);
+    const final = await finalJob(handle, { unit: { result: 'failure' } });
+    expect(final.code).toBe(0);
+    expect(final.stdout).toContain('::warning::');
+    expect(final.stdout).toContain('the chat kept showing an older card');
+    const card = shown(messageId);
+    expect(card.header.template).toBe('blue');
+    expect(rowsOf(card, ['unit']).unit?.[0]).toContain('Failed');
+    const ids = card.body.elements.map((e) => e.element_id ?? '');
+    expect(ids.filter((id) => id === 'run_result' || id.startsWith('res_'))).toEqual([
+      'run_result',
+    ]);
+  });
+});
+
+describe('the run card in the languages of the card', () => {
+  const failedRow = {
+    zh_cn: /^❌ \*\*unit\*\* · 失败 · \d+ 秒$/,
+    en_us: /^❌ \*\*unit\*\* · Failed · \d+s$/,
+  };
+
+  /** `unit` fails; `e2e` starts but its job ends without its post step; then the final job. */
+  async function unitFailsE2eNeverReports(
+    inputs: Record<string, string>,
+    whileRunning: (messageId: string) => void = () => undefined,
+  ) {
+    const { handle, messageId } = await startJob(inputs);
+    const unit = leg(handle, 'unit', { inputs });
+    const e2e = leg(handle, 'e2e', { inputs });
+    expectClean(await unit.main());
+    expectClean(await e2e.main());
+    whileRunning(messageId);
+    expectClean(await unit.post('failure'));
+    expectClean(await finalJob(handle, { unit: { result: 'failure' } }, inputs));
+    return messageId;
+  }
+
+  it('language: zh_cn — rows, a row never reported and the header in Chinese', async () => {
+    const messageId = await unitFailsE2eNeverReports({ language: 'zh_cn' }, (id) =>
+      expect(rowsOf(shown(id), ['e2e']).e2e).toEqual(['⏳ **e2e** · 进行中']),
+    );
+
+    const card = shown(messageId);
+    expect(card.header.template).toBe('red');
+    expect(card.header.title.content).toMatch(/^❌ .*失败/);
+    const rows = rowsOf(card, ['unit', 'e2e']);
+    expect(rows.unit?.[0]).toMatch(failedRow.zh_cn);
+    expect(rows.e2e).toEqual(['❔ **e2e** · 未报告结果']);
+    expect(JSON.stringify(card.body)).not.toMatch(/Failed|In progress|No result/);
+  });
+
+  it('auto: every row in all three languages, each kept by the final rewrite', async () => {
+    const messageId = await unitFailsE2eNeverReports({ language: 'auto' });
+
+    type I18nRow = { element_id?: string; content?: string; i18n_content?: Record<string, string> };
+    const elements = shown(messageId).body.elements as I18nRow[];
+    const row = (label: string) => elements.find((e) => e.element_id === rowElementId(label));
+    expect(row('unit')?.content).toMatch(failedRow.en_us);
+    expect(row('unit')?.i18n_content?.zh_cn).toMatch(failedRow.zh_cn);
+    expect(row('unit')?.i18n_content?.ja_jp).toMatch(/^❌ \*\*unit\*\* · 失敗 · /);
+    expect(row('e2e')?.i18n_content).toEqual({
+      zh_cn: '❔ **e2e** · 未报告结果',
+      en_us: '❔ **e2e** · No result reported',
+      ja_jp: '❔ **e2e** · 結果の報告なし',
+    });
+  });
+});
+
+describe('the final job run again (run attempt 2)', () => {
+  it('rewrites the card but does not reply in the thread again for the same result', async () => {
+    const { handle, messageId } = await failedUnit();
+    const needs = { unit: { result: 'failure' } };
+    expectClean(await finalJob(handle, needs, { mention: 'ou_test_user' }));
+    const again = await finalJob(
+      handle,
+      needs,
+      { mention: 'ou_test_user' },
+      { GITHUB_RUN_ATTEMPT: '2' },
+    );
+    expectClean(again);
+    expect(again.stdout).toContain('no second reply');
+    const replies = () => fake.messages(CHAT).filter((m) => m.parent_id === messageId);
+    expect(replies()).toHaveLength(1);
+    expect(rowsOf(shown(messageId), ['unit']).unit).toHaveLength(1);
+
+    // A different result is news: the leg re-run succeeds, and so does a third attempt.
+    expectClean(
+      await finalJob(handle, { unit: { result: 'success' } }, {}, { GITHUB_RUN_ATTEMPT: '3' }),
+    );
+    expect(shown(messageId).header.template).toBe('green');
+    // A success is not replied to by default (finish-reply: failure).
+    expect(replies()).toHaveLength(1);
+    const failedAgain = await finalJob(handle, needs, {}, { GITHUB_RUN_ATTEMPT: '4' });
+    expectClean(failedAgain);
+    expect(replies()).toHaveLength(2);
   });
 });

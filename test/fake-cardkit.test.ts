@@ -89,6 +89,35 @@ describe('fake card entities', () => {
     });
   });
 
+  it('may be shown to a reader as they stood before their last write (lagReads), never to a sender', async () => {
+    const cardId = await createCard();
+    const sent = await call('POST', '/im/v1/messages?receive_id_type=chat_id', {
+      receive_id: 'oc_test_chat',
+      msg_type: 'interactive',
+      content: JSON.stringify({ type: 'card', data: { card_id: cardId } }),
+    });
+    const messageId = String(sent.data?.message_id);
+    expect((await add(cardId, 5)).code).toBe(0);
+    const ids = async () => {
+      const read = await call(
+        'GET',
+        `/im/v1/messages/${messageId}?card_msg_content_type=raw_card_content`,
+      );
+      const items = read.data?.items as { body: { content: string } }[];
+      const jsonCard = JSON.parse(JSON.parse(items[0]?.body.content ?? '{}').json_card);
+      return (jsonCard.body.property.elements as { id: string }[]).map((e) => e.id);
+    };
+    fake.cardkit.lagReads(1);
+    expect(await ids()).toEqual(['intro', 'rows_end']);
+    expect(await ids()).toEqual(['intro', 'row_a', 'rows_end']);
+    // A deletion is a write like any other: it takes a sequence too.
+    const remove = (sequence: number) =>
+      call('DELETE', `/cardkit/v1/cards/${cardId}/elements/row_a`, { sequence });
+    expect((await remove(5)).code).toBe(300317);
+    expect((await remove(6)).code).toBe(0);
+    expect(await ids()).toEqual(['intro', 'rows_end']);
+  });
+
   it('take a sequence strictly greater than the last write, across every endpoint', async () => {
     const cardId = await createCard();
     expect((await add(cardId, 10)).code).toBe(0);

@@ -97,12 +97,13 @@ export class CardKit {
     return this.client.send(receiveIdType, receiveId, 'interactive', content, randomUUID());
   }
 
+  /** Each write resolves to the sequence the card accepted it at. */
   addElements(
     handle: CardHandle,
     position: ElementPosition,
     target: string | undefined,
     elements: Json[],
-  ): Promise<void> {
+  ): Promise<number> {
     return this.write(handle, 'add card element', 'POST', 'elements', {
       type: position,
       ...(target ? { target_element_id: target } : {}),
@@ -110,16 +111,36 @@ export class CardKit {
     });
   }
 
-  replaceElement(handle: CardHandle, elementId: string, element: Json): Promise<void> {
+  replaceElement(handle: CardHandle, elementId: string, element: Json): Promise<number> {
     return this.write(handle, `update card element ${elementId}`, 'PUT', `elements/${elementId}`, {
       element: JSON.stringify(element),
     });
   }
 
-  replaceCard(handle: CardHandle, card: Json): Promise<void> {
-    return this.write(handle, 'update card', 'PUT', '', {
-      card: { type: 'card_json', data: JSON.stringify(card) },
-    });
+  deleteElement(handle: CardHandle, elementId: string): Promise<number> {
+    return this.write(
+      handle,
+      `delete card element ${elementId}`,
+      'DELETE',
+      `elements/${elementId}`,
+      {},
+    );
+  }
+
+  /**
+   * The whole card. With `onlyAt`, a compare-and-set: the write carries exactly that sequence
+   * and is never retried higher, so the card takes it only if nobody wrote since the write
+   * that was accepted at `onlyAt - 1`; otherwise it fails with SEQUENCE_CONFLICT.
+   */
+  replaceCard(handle: CardHandle, card: Json, onlyAt?: number): Promise<number> {
+    return this.write(
+      handle,
+      'update card',
+      'PUT',
+      '',
+      { card: { type: 'card_json', data: JSON.stringify(card) } },
+      onlyAt,
+    );
   }
 
   /**
@@ -148,23 +169,30 @@ export class CardKit {
   private async write(
     handle: CardHandle,
     operation: string,
-    method: 'POST' | 'PUT',
+    method: 'POST' | 'PUT' | 'DELETE',
     sub: string,
     body: Json,
-  ): Promise<void> {
+    onlyAt?: number,
+  ): Promise<number> {
     const path = `/cardkit/v1/cards/${encodeURIComponent(handle.cardId)}${sub ? `/${sub}` : ''}`;
     const maxAttempts = this.options.maxAttempts ?? 12;
     let lead = 0;
     for (let attempt = 1; ; attempt++) {
+      let sent = 0;
       try {
         this.stats.tries += 1;
         await this.client.api(operation, method, path, {
-          json: () => ({ ...body, sequence: this.sequence(handle, lead) }),
+          json: () => {
+            sent = onlyAt ?? this.sequence(handle, lead);
+            return { ...body, sequence: sent };
+          },
         });
-        return;
+        if (onlyAt !== undefined) this.last = Math.max(this.last, onlyAt);
+        return sent;
       } catch (error) {
         const code = error instanceof FeishuError ? error.code : undefined;
-        const conflict = code === SEQUENCE_CONFLICT;
+        // A compare-and-set that lost is the caller's answer, not a race to retry.
+        const conflict = code === SEQUENCE_CONFLICT && onlyAt === undefined;
         const throttled = code !== undefined && THROTTLE_CODES.has(code);
         if (!(conflict || throttled) || attempt >= maxAttempts) throw error;
         // The call already waited out its own throttling retries; a lost race waits briefly,

@@ -5,10 +5,10 @@
  * share an element.
  */
 import { createHash } from 'node:crypto';
-import type { Language } from '../language.js';
+import { LANGUAGES, type Language, perLanguage, type Words, words } from '../language.js';
 import { STATUS_LOOK, type Status } from '../status.js';
-import { renderCard } from './card.js';
-import { inertMarkdown } from './escape.js';
+import { localized, renderCard } from './card.js';
+import { inertMarkdown, safeUrl } from './escape.js';
 import { FULL_BUDGET, type Notice } from './model.js';
 import { formatDuration } from './notice.js';
 import { STATUS_LABEL, W } from './words.js';
@@ -21,15 +21,32 @@ const ROW_PREFIX = 'row_';
 /** Feishu's rule for element_id: a letter first, then letters, digits and `_`, at most 20. */
 const ROW_ID = /^row_[0-9a-f]{16}$/;
 const MAX_LABEL = 100;
+/** A step's name is a job's own text: as short as a label. */
+const MAX_STEP = 100;
 /** A row nobody finished (its job ended without its post step) says so at the end. */
 const UNREPORTED_ICON = '❔';
+
+/** Where a failed or cancelled leg stopped, linked to that step's log. */
+const STOPPED_AT: Partial<Record<Status, Words>> = {
+  failure: { en_us: 'failed at {step}', zh_cn: '失败于 {step}', ja_jp: '失敗箇所: {step}' },
+  cancelled: { en_us: 'stopped at {step}', zh_cn: '停止于 {step}', ja_jp: '停止箇所: {step}' },
+};
+
+/** The step a leg stopped at (read from GitHub; its name is untrusted text). */
+export interface StoppedStep {
+  name: string;
+  /** `<job html_url>#step:<n>:1`; a link only if safeUrl accepts it. */
+  url?: string;
+}
 
 export interface Row {
   label: string;
   status: Status;
   durationMs?: number;
-  /** A row is one copy, written in one language: the first of the run that writes it. */
-  language: Language;
+  /** Where a failed or cancelled leg stopped, when GitHub said so in time. */
+  step?: StoppedStep;
+  /** The card's languages: a row speaks each of them, as the rest of the card does. */
+  languages: Language[];
 }
 
 /** `row_` and 16 hex digits of the label's SHA-256: 64 bits, so two labels never meet in practice. */
@@ -39,13 +56,28 @@ export function rowElementId(label: string): string {
 
 export function rowElement(row: Row): Element {
   const look = STATUS_LOOK[row.status];
-  const l = row.language;
-  const parts = [
-    `${look.icon} **${inertMarkdown(row.label, MAX_LABEL)}**`,
-    STATUS_LABEL[row.status][l],
-  ];
-  if (row.durationMs !== undefined) parts.push(formatDuration(row.durationMs)[l]);
-  return { tag: 'markdown', element_id: rowElementId(row.label), content: parts.join(' · ') };
+  const label = `${look.icon} **${inertMarkdown(row.label, MAX_LABEL)}**`;
+  const duration = row.durationMs === undefined ? undefined : formatDuration(row.durationMs);
+  const stopped = stoppedAt(row);
+  const write = (l: Language) =>
+    [label, STATUS_LABEL[row.status][l], duration?.[l], stopped?.[l]]
+      .filter((part) => part !== undefined)
+      .join(' · ');
+  return {
+    tag: 'markdown',
+    element_id: rowElementId(row.label),
+    ...localized(row.languages, write),
+  };
+}
+
+/** "failed at <step>": the step's name made inert, linked to its log when the URL is safe. */
+function stoppedAt(row: Row): Words | undefined {
+  const phrase = STOPPED_AT[row.status];
+  if (!phrase || !row.step) return undefined;
+  const text = words(phrase, { step: inertMarkdown(row.step.name, MAX_STEP) });
+  const href = safeUrl(row.step.url);
+  if (!href) return text;
+  return perLanguage((l) => `[${text[l]}](${href})`);
 }
 
 /** The notice as a card, with the rows (and the divider that marks their end) above the footer. */
@@ -58,6 +90,45 @@ export function runCard(notice: Notice, rows: Element[]): Element {
   return card;
 }
 
+/** The overall result as one line among the rows (the final job's mark, or its fallback). */
+export function resultLine(elementId: string, notice: Notice): Element {
+  const look = STATUS_LOOK[notice.status];
+  return {
+    tag: 'markdown',
+    element_id: elementId,
+    ...localized(notice.languages, (l) => `${look.icon} **${STATUS_LABEL[notice.status][l]}**`),
+  };
+}
+
+/** The body elements of a card read back in the internal form (`{tag, id, property}`). */
+function readBackElements(jsonCard: Record<string, unknown>): unknown[] | undefined {
+  const body = jsonCard.body as { property?: { elements?: unknown } } | undefined;
+  const elements = body?.property?.elements;
+  return Array.isArray(elements) ? elements : undefined;
+}
+
+/** Whether a card read back shows an element with this id among its top-level elements. */
+export function hasElement(jsonCard: Record<string, unknown>, elementId: string): boolean {
+  return (readBackElements(jsonCard) ?? []).some(
+    (e) => (e as { id?: unknown } | null)?.id === elementId,
+  );
+}
+
+/**
+ * Whether a card read back already shows this final result in its header: its colour, and a
+ * title that opens with the result's icon (as every card title does).
+ */
+export function finishedAs(jsonCard: Record<string, unknown>, status: Status): boolean {
+  const header = (jsonCard.header as { property?: Element } | undefined)?.property ?? {};
+  const title = (header.title as { property?: { content?: unknown } } | undefined)?.property;
+  const look = STATUS_LOOK[status];
+  return (
+    header.template === look.color &&
+    typeof title?.content === 'string' &&
+    title.content.startsWith(look.icon)
+  );
+}
+
 /**
  * The rows of a card read back in Feishu's internal form (`body.property.elements`, elements
  * `{tag, id, property}`), as elements to write again; rows still running are marked as never
@@ -65,17 +136,49 @@ export function runCard(notice: Notice, rows: Element[]): Element {
  * rewritten, or that row would be lost).
  */
 export function rowsFromReadBack(jsonCard: Record<string, unknown>): Element[] | undefined {
-  const body = jsonCard.body as { property?: { elements?: unknown } } | undefined;
-  const elements = body?.property?.elements;
-  if (!Array.isArray(elements)) return undefined;
+  const elements = readBackElements(jsonCard);
+  if (!elements) return undefined;
   const rows: Element[] = [];
   for (const element of elements as { tag?: unknown; id?: unknown; property?: Element }[]) {
     if (typeof element?.id !== 'string' || !ROW_ID.test(element.id)) continue;
-    const content = element.tag === 'markdown' ? markdownOf(element.property ?? {}) : undefined;
-    if (content === undefined) return undefined;
-    rows.push({ tag: 'markdown', element_id: element.id, content: finalText(content) });
+    const property = element.property ?? {};
+    const content = element.tag === 'markdown' ? markdownOf(property) : undefined;
+    const variants = i18nOf(property);
+    if (content === undefined || variants === null) return undefined;
+    rows.push({
+      tag: 'markdown',
+      element_id: element.id,
+      content: finalText(content),
+      ...(variants
+        ? {
+            i18n_content: Object.fromEntries(
+              Object.entries(variants).map(([language, text]) => [language, finalText(text)]),
+            ),
+          }
+        : {}),
+    });
   }
   return rows;
+}
+
+/**
+ * A row's text in each language (`i18nContent`): undefined when it has one copy, null when a
+ * variant is not plain text. How the internal form spells the language keys is not documented
+ * (the card's own `zh_cn`, or camelCased like the property names): both are read.
+ */
+function i18nOf(property: Element): Record<string, string> | undefined | null {
+  const variants = property.i18nContent ?? property.i18n_content;
+  if (variants === undefined) return undefined;
+  if (!variants || typeof variants !== 'object' || Array.isArray(variants)) return null;
+  const read: Record<string, string> = {};
+  for (const [key, text] of Object.entries(variants)) {
+    if (typeof text !== 'string') return null;
+    const language = LANGUAGES.find(
+      (l) => l.replace('_', '') === key.replace(/[_-]/, '').toLowerCase(),
+    );
+    if (language) read[language] = text;
+  }
+  return read;
 }
 
 /**

@@ -47,6 +47,8 @@ export interface CardEntity {
   rejected: Record<number, number>;
   /** Every write that reached the card: when, and its answer's code (0 = accepted). */
   log: { at: number; code: number }[];
+  /** The card before its last accepted write: what a lagging read of its message shows. */
+  previous?: Json;
 }
 
 export interface FakeCardkit {
@@ -56,6 +58,11 @@ export interface FakeCardkit {
   shownBy(messageId: string): Json | undefined;
   /** Ages a card, e.g. past its 14-day life. */
   age(cardId: string, ms: number): void;
+  /**
+   * The next `reads` reads of any entity's message show it as it stood before its last write:
+   * the chat is another service than the card, and nothing says it is never behind (a guess).
+   */
+  lagReads(reads: number): void;
 }
 
 const SCOPE = ['cardkit:card:write'] as const;
@@ -122,8 +129,8 @@ export function mountCardkit(host: CardkitHost): {
   checkSend(content: Json): CardkitReply | undefined;
   /** Binds a card entity to the message that now shows it. */
   sent(content: Json, messageId: string): void;
-  /** The card JSON (as a string) a message that names an entity shows now; else undefined. */
-  contentOf(content: string): string | undefined;
+  /** The card JSON (as a string) a message that names an entity shows (`read`: to a reader). */
+  contentOf(content: string, read?: boolean): string | undefined;
 } {
   const cards = new Map<string, CardEntity>();
   const byMessage = new Map<string, CardEntity>();
@@ -251,6 +258,7 @@ export function mountCardkit(host: CardkitHost): {
       entity.card = JSON.parse(before) as Json;
       return bad;
     }
+    entity.previous = JSON.parse(before) as Json;
     entity.sequence = sequence;
     entity.accepted += 1;
     entity.log.push({ at: now, code: 0 });
@@ -411,11 +419,15 @@ export function mountCardkit(host: CardkitHost): {
     byMessage.set(messageId, entity);
   }
 
-  function contentOf(content: string): string | undefined {
+  let laggingReads = 0;
+  function contentOf(content: string, read = false): string | undefined {
     const parsed = parse(content);
     const cardId = isRecord(parsed) ? referenced(parsed) : undefined;
     const entity = cardId ? cards.get(cardId) : undefined;
-    return entity ? JSON.stringify(entity.card) : undefined;
+    if (!entity) return undefined;
+    const lagging = read && laggingReads > 0 && entity.previous !== undefined;
+    if (lagging) laggingReads -= 1;
+    return JSON.stringify(lagging ? entity.previous : entity.card);
   }
 
   return {
@@ -425,6 +437,9 @@ export function mountCardkit(host: CardkitHost): {
       age(cardId, ms) {
         const entity = cards.get(cardId);
         if (entity) entity.created -= ms;
+      },
+      lagReads(reads) {
+        laggingReads = reads;
       },
     },
     route,

@@ -886,7 +886,7 @@ export async function startFakeFeishu(options: FakeOptions = {}): Promise<FakeFe
   /** `view` undefined: the answer to a send; otherwise history's view of a card. */
   function messageView(m: StoredMessage, cardView?: CardView): JsonRecord {
     // A card entity's message shows the entity as it stands now.
-    let content = cardkit.contentOf(m.content) ?? m.content;
+    let content = cardkit.contentOf(m.content, cardView !== undefined) ?? m.content;
     if (cardView) {
       if (m.deleted) content = RECALLED_CONTENT;
       else if (m.msg_type === 'interactive') content = cardInHistory(content, cardView);

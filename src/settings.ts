@@ -122,6 +122,27 @@ export interface Settings {
   summary: boolean;
 }
 
+/**
+ * The part of the settings the renderer reads: what the notice says and how it is shaped. render/
+ * takes only this, so it cannot reach credentials, recipients or delivery options.
+ */
+export type NoticeSettings = Pick<
+  Settings,
+  | 'status'
+  | 'title'
+  | 'message'
+  | 'fields'
+  | 'buttons'
+  | 'mentions'
+  | 'userMap'
+  | 'type'
+  | 'languages'
+  | 'content'
+  | 'template'
+  | 'key'
+  | 'needs'
+>;
+
 /** Whether this run posts a new notice (as opposed to only updating or recalling). */
 export function sends(settings: Settings): boolean {
   return (

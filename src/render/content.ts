@@ -1,11 +1,12 @@
 /**
- * Settings + Notice -> the message content(s) to send, within Feishu's size limits. Pure.
+ * The notice part of the settings + Notice -> the message content(s) to send, within Feishu's
+ * size limits. Pure.
  * Built-in renderings shrink (with a visible marker) until they fit; the author's own
  * `content` is never altered beyond what updating needs. What cannot fit is a verdict
  * (`Oversize`), not an input error: which input is to blame is for input checking to say
  * (see contentsWithinLimits in inputs.ts).
  */
-import type { Settings } from '../settings.js';
+import type { NoticeSettings } from '../settings.js';
 import { CARD_MAX_ELEMENTS, footerElement, renderCard } from './card.js';
 import { withSupportedMentions } from './mentions.js';
 import { type Budget, type Notice, scaleBudget } from './model.js';
@@ -45,7 +46,7 @@ export function byteLength(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value), 'utf8');
 }
 
-export function msgTypeOf(settings: Settings): FeishuMsgType {
+export function msgTypeOf(settings: NoticeSettings): FeishuMsgType {
   switch (settings.type) {
     case 'card':
     case 'template':
@@ -86,7 +87,7 @@ export interface Oversize {
 export type Fitted = { contents: MessageContent[]; oversize?: undefined } | { oversize: Oversize };
 
 /** The content(s) to deliver: one message, or one image message per image for type: image. */
-export function fitContents(settings: Settings, given: Notice, viaWebhook: boolean): Fitted {
+export function fitContents(settings: NoticeSettings, given: Notice, viaWebhook: boolean): Fitted {
   const msgType = msgTypeOf(settings);
   const limit: Limit = { bytes: limitFor(msgType, viaWebhook), viaWebhook };
   const notice = withSupportedMentions(given, msgType, viaWebhook);
@@ -125,7 +126,7 @@ export function fitContents(settings: Settings, given: Notice, viaWebhook: boole
  * checks before any request): content that still cannot fit is a delivery failure.
  */
 export function renderContents(
-  settings: Settings,
+  settings: NoticeSettings,
   notice: Notice,
   viaWebhook: boolean,
 ): MessageContent[] {
@@ -181,7 +182,7 @@ function fitWithin(
   return { bytes: size };
 }
 
-function template(settings: Settings): Record<string, unknown> {
+function template(settings: NoticeSettings): Record<string, unknown> {
   const t = settings.template;
   // Input checking refuses type: template without template-id (or a content).
   if (!t) throw new Error('type: template needs a template');

@@ -4,7 +4,7 @@
  */
 import type { RunContext } from '../context.js';
 import { type Text, words } from '../language.js';
-import type { Settings } from '../settings.js';
+import type { NoticeSettings } from '../settings.js';
 import {
   type Fitted,
   fitContents,
@@ -23,7 +23,7 @@ export type { Fitted, MessageContent, Notice, NoticeExtras };
  * This run's notice from the notice part of the settings and what is known by now (the status,
  * uploaded images, what failed, who to mention): the notice, and every message made of it.
  */
-export type RenderNotice = (settings: Settings, facts: NoticeExtras) => RenderedNotice;
+export type RenderNotice = (settings: NoticeSettings, facts: NoticeExtras) => RenderedNotice;
 
 export interface RenderedNotice {
   /** What the job summary shows. */
@@ -60,13 +60,13 @@ export function noticeRenderer(ctx: RunContext): RenderNotice {
   };
 }
 
-function unmentionable(settings: Settings, notice: Notice, viaWebhook: boolean): string[] {
+function unmentionable(settings: NoticeSettings, notice: Notice, viaWebhook: boolean): string[] {
   // The author's own content and a template carry their own mentions, if any.
   if (settings.content || settings.type === 'template') return [];
   return unsupportedMentions(notice, msgTypeOf(settings), viaWebhook).map(nameOf);
 }
 
-function shortCard(settings: Settings, notice: Notice): MessageContent | undefined {
+function shortCard(settings: NoticeSettings, notice: Notice): MessageContent | undefined {
   const short: Notice = {
     ...notice,
     message: undefined,

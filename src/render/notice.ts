@@ -1,9 +1,12 @@
-/** Settings + run context (+ what delivery learned, e.g. image keys) -> a Notice. Pure. */
+/**
+ * The notice part of the settings + run context (+ what delivery learned, e.g. image keys) ->
+ * a Notice. Pure.
+ */
 import type { RunContext } from '../context.js';
 import type { FailureReport } from '../github/jobs.js';
 import { joinText, perLanguage, type Text, type Words, words } from '../language.js';
 import type { Streak } from '../notify-on.js';
-import type { FeishuPerson, MentionTarget, NeededJob, Settings } from '../settings.js';
+import type { FeishuPerson, MentionTarget, NeededJob, NoticeSettings } from '../settings.js';
 import { parseStatus, STATUS_LOOK, type Status } from '../status.js';
 import { eventFacts } from './events.js';
 import { whatFailedList } from './failures.js';
@@ -33,7 +36,7 @@ export interface NoticeExtras {
 }
 
 export function buildNotice(
-  settings: Settings,
+  settings: NoticeSettings,
   ctx: RunContext,
   extras: NoticeExtras = {},
 ): Notice {

@@ -149,7 +149,7 @@ export async function deliver(
     if (await updateInPlace(client, settings.update, appContents, deps)) {
       result.updated.push(settings.update);
       if (run.runnerTemp) saveHandover(run.runnerTemp, settings.update, settings);
-      await replyToCard(client, settings.update, notice, settings, run.runUrl, deps).catch(
+      await replyToCard(client, settings.update, rendered, settings, run.runUrl, deps).catch(
         (error: unknown) =>
           result.failures.push({ target: `reply to ${settings.update}`, error: asError(error) }),
       );
@@ -201,8 +201,7 @@ export async function deliver(
           appId: settings.app.appId,
           since,
           own: newestPerChat(result.sent),
-          supersededBy: { label: rendered.runLabel, url: run.runUrl },
-          languages: settings.languages,
+          collapse: (older) => rendered.collapsed(older, run.runUrl),
           now,
         }),
       );
@@ -215,7 +214,7 @@ export async function deliver(
           appId: settings.app.appId,
           since,
           own: new Map(),
-          languages: settings.languages,
+          collapse: (older) => rendered.collapsed(older),
           now,
         }),
       );

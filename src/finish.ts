@@ -119,7 +119,7 @@ export async function finish(
       const { rendered, card } = finalCard(messageId);
       if (!card) return `Nothing to finish for ${messageId}.`;
       if (await updateInPlace(client, messageId, [card], deps)) {
-        await replyToCard(client, messageId, rendered.notice, settings, run.runUrl, deps);
+        await replyToCard(client, messageId, rendered, settings, run.runUrl, deps);
         return `Finished ${messageId} as ${status}.`;
       }
       // A card of a key that is gone was replaced by a newer run or recalled on purpose:

@@ -8,9 +8,8 @@ import { asError } from './errors.js';
 import type { FeishuClient } from './feishu/client.js';
 import { isGone, isPastRecallWindow, isTooOldToUpdate } from './feishu/errors.js';
 import { type KeyedNotice, listKeyNotices, newestFirst } from './history.js';
-import type { Language, Text } from './language.js';
 import { settleLimit } from './pool.js';
-import { renderCollapsedCard } from './render/collapsed.js';
+import type { OlderNotice } from './render/index.js';
 
 /** Recalls and history reads share the per-app rate limit with sends: keep a few in flight. */
 const RECALL_CONCURRENCY = 4;
@@ -84,10 +83,8 @@ export interface KeySettlement {
    * run and are never touched, so overlapping runs leave the newest notice, not none.
    */
   own: Map<string, { createTime: number; messageId: string }>;
-  /** The run that takes over (replace), linked from a collapsed card; absent: withdrawn. */
-  supersededBy?: { label: Text; url: string };
-  /** The languages a collapsed card is written in (this run's). */
-  languages: Language[];
+  /** The card an older notice becomes past the recall window (superseded or withdrawn). */
+  collapse(older: OlderNotice): Record<string, unknown>;
   now: number;
 }
 
@@ -145,12 +142,7 @@ async function retire(
     if (recalled === 'gone') return 'alreadyGone';
   }
   if (notice.msgType !== 'interactive' || age > UPDATE_WINDOW_MS - CLOCK_MARGIN_MS) return 'tooOld';
-  const card = renderCollapsedCard({
-    mark: notice.mark,
-    title: notice.title,
-    languages: settlement.languages,
-    ...(settlement.supersededBy ? { supersededBy: settlement.supersededBy } : {}),
-  });
+  const card = settlement.collapse({ mark: notice.mark, title: notice.title });
   try {
     await client.update(notice.messageId, JSON.stringify(card));
     return 'collapsed';

@@ -7,8 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { asError } from './errors.js';
 import type { FeishuClient } from './feishu/client.js';
-import type { Notice } from './render/model.js';
-import { renderFinishReply } from './render/reply.js';
+import type { RenderedNotice } from './render/index.js';
 import type { FinishReply, Settings } from './settings.js';
 import type { Status } from './status.js';
 
@@ -26,13 +25,14 @@ export interface ReplyReport {
 export async function replyToCard(
   client: FeishuClient,
   messageId: string,
-  notice: Notice,
+  rendered: Pick<RenderedNotice, 'notice' | 'reply'>,
   settings: Settings,
   runUrl: string,
   report: ReplyReport,
 ): Promise<void> {
+  const { notice } = rendered;
   if (!wantsReply(settings.finishReply, notice.status)) return;
-  const content = JSON.stringify(renderFinishReply(notice, runUrl));
+  const content = JSON.stringify(rendered.reply(runUrl));
   const reply = await client.reply(messageId, 'text', content, true, randomUUID());
   report.info(`Replied in the thread of ${messageId}: ${reply.messageId}.`);
   if (!settings.urgent) return;

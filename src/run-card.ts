@@ -26,6 +26,7 @@ import { explainGitHubError, type GitHubApi, openGitHub } from './github/api.js'
 import { ownJob } from './github/jobs.js';
 import { WAIT_MS } from './github/reads.js';
 import type { Language } from './language.js';
+import { noticeRenderer } from './render/index.js';
 import type { Notice } from './render/model.js';
 import { buildNotice } from './render/notice.js';
 import {
@@ -253,7 +254,8 @@ async function finishCard(
   handle: CardHandle,
   deps: RunCardDeps,
 ) {
-  const notice = buildNotice(settings, ctx);
+  const rendered = noticeRenderer(ctx)(settings, {});
+  const { notice } = rendered;
   const finished = await rewriteWhole(handle, notice, deps);
   if (finished.kind === 'rewritten') {
     deps.info(`Finished the run card as ${notice.status} (${finished.rows} rows).`);
@@ -271,7 +273,7 @@ async function finishCard(
     );
   }
   // A card's own change notifies nobody: a failure is told in its thread (finish-reply, urgent).
-  await replyToCard(deps.client, handle.messageId, notice, settings, ctx.runUrl, deps);
+  await replyToCard(deps.client, handle.messageId, rendered, settings, ctx.runUrl, deps);
 }
 
 async function rewriteWhole(

@@ -5,6 +5,7 @@
 import type { RunContext } from '../context.js';
 import { type Text, words } from '../language.js';
 import type { NoticeSettings } from '../settings.js';
+import { type CollapsedCard, renderCollapsedCard } from './collapsed.js';
 import {
   type Fitted,
   fitContents,
@@ -15,6 +16,7 @@ import {
 import { nameOf, unsupportedMentions, withoutMentionAll } from './mentions.js';
 import type { Notice } from './model.js';
 import { buildNotice, type NoticeExtras } from './notice.js';
+import { renderFinishReply } from './reply.js';
 import { W } from './words.js';
 
 export type { Fitted, MessageContent, Notice, NoticeExtras };
@@ -40,11 +42,22 @@ export interface RenderedNotice {
   shortCard(): MessageContent | undefined;
   /** This run as the notices it replaces name it. */
   runLabel: Text;
+  /** The text reply in a card's thread that tells the mentioned people the result. */
+  reply(runUrl: string): { text: string };
+  /**
+   * The compact card an older notice of the key becomes past the recall window, in this run's
+   * languages: superseded by this run (its URL given, for `replace`) or withdrawn (`recall-key`).
+   */
+  collapsed(older: OlderNotice, supersededByUrl?: string): Record<string, unknown>;
 }
+
+/** An older notice as history shows it: its footer and its title ('' when not shown). */
+export type OlderNotice = Pick<CollapsedCard, 'mark' | 'title'>;
 
 export function noticeRenderer(ctx: RunContext): RenderNotice {
   return (settings, facts) => {
     const notice = buildNotice(settings, ctx, facts);
+    const runLabel = ctx.runNumber ? words(W.runNumber, { n: ctx.runNumber }) : W.newerRun;
     return {
       notice,
       messages: (viaWebhook) => renderContents(settings, notice, viaWebhook),
@@ -55,7 +68,16 @@ export function noticeRenderer(ctx: RunContext): RenderNotice {
           : undefined,
       unmentionable: (viaWebhook) => unmentionable(settings, notice, viaWebhook),
       shortCard: () => shortCard(settings, notice),
-      runLabel: ctx.runNumber ? words(W.runNumber, { n: ctx.runNumber }) : W.newerRun,
+      runLabel,
+      reply: (runUrl) => renderFinishReply(notice, runUrl),
+      collapsed: (older, supersededByUrl) =>
+        renderCollapsedCard({
+          ...older,
+          languages: settings.languages,
+          ...(supersededByUrl !== undefined
+            ? { supersededBy: { label: runLabel, url: supersededByUrl } }
+            : {}),
+        }),
     };
   };
 }

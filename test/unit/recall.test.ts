@@ -7,6 +7,7 @@ import { DEFAULT_POLICY } from '../../src/feishu/retry.js';
 import { listKeyNotices, readNotice } from '../../src/history.js';
 import { words } from '../../src/language.js';
 import { recallMessages, settleKey } from '../../src/recall.js';
+import { renderCollapsedCard } from '../../src/render/collapsed.js';
 import { footerElementId, footerText } from '../../src/render/model.js';
 import { W } from '../../src/render/words.js';
 
@@ -236,7 +237,8 @@ describe('settleKey', () => {
       appId: APP,
       since: NOW_S - 3600,
       own: new Map(),
-      languages: ['zh_cn', 'en_us', 'ja_jp'],
+      collapse: (older) =>
+        renderCollapsedCard({ ...older, languages: ['zh_cn', 'en_us', 'ja_jp'] }),
       now: NOW_S * 1000,
     });
     expect(outcome.recalled.sort()).toEqual(['om_a', 'om_b']);
@@ -286,11 +288,15 @@ describe('settleKey: recall, collapse or leave, by age; never a newer notice', (
       appId: APP,
       since: NOW_S - 30 * 24 * HOUR_S,
       own: new Map([['oc_1', { messageId: 'om_ours', createTime: (NOW_S - 20) * 1000 }]]),
-      supersededBy: {
-        label: words(W.runNumber, { n: 43 }),
-        url: 'https://github.com/acme/shop/actions/runs/9',
-      },
-      languages: ['zh_cn', 'en_us', 'ja_jp'],
+      collapse: (older) =>
+        renderCollapsedCard({
+          ...older,
+          supersededBy: {
+            label: words(W.runNumber, { n: 43 }),
+            url: 'https://github.com/acme/shop/actions/runs/9',
+          },
+          languages: ['zh_cn', 'en_us', 'ja_jp'],
+        }),
       now: NOW_S * 1000,
     });
     expect(outcome.recalled).toEqual(['om_fresh']);
@@ -333,7 +339,8 @@ describe('settleKey: recall, collapse or leave, by age; never a newer notice', (
       appId: APP,
       since: NOW_S - 3600,
       own: new Map(),
-      languages: ['zh_cn', 'en_us', 'ja_jp'],
+      collapse: (older) =>
+        renderCollapsedCard({ ...older, languages: ['zh_cn', 'en_us', 'ja_jp'] }),
       now: NOW_S * 1000,
     });
     expect(outcome).toMatchObject({ recalled: [], collapsed: [], failures: [] });

@@ -339,6 +339,14 @@ describe('what failed, on the card', () => {
     expect(markdown).toContain(`[step 3: Migrate database](${jobUrl}#step:3:1)`);
     expect(readable(markdown)).toContain('db/migrate.sql:12: relation "orders" already exists');
     expect(markdown).not.toContain('Smoke test');
+    // The reply tells the people where to start: the failed step, one click from its log
+    // (a text message: one language, Chinese on Feishu by default), then the run.
+    const replyLines = (JSON.parse(reply?.content ?? '{}').text as string).split('\n');
+    expect(replyLines.slice(1)).toEqual([
+      'deploy — 失败于 第 3 步：Migrate database',
+      `${jobUrl}#step:3:1`,
+      `https://github.com/acme/shop/actions/runs/${RUN_ID}`,
+    ]);
     // The job and its annotations are asked for together: one round trip.
     const [jobAt, annotationsAt] = g.requests.map((r) => r.at);
     expect(Math.abs((jobAt ?? 0) - (annotationsAt ?? 0))).toBeLessThan(100);

@@ -8,7 +8,7 @@ import type { FailureReport } from '../github/jobs.js';
 import { type Text, words } from '../language.js';
 import { parseStatus, STATUS_LOOK } from '../status.js';
 import { safeUrl } from './escape.js';
-import type { NoticeList, NoticeListItem, Span } from './model.js';
+import type { FirstFailure, NoticeList, NoticeListItem, Span } from './model.js';
 import { W } from './words.js';
 
 export const WHAT_FAILED_TITLE = W.whatFailed;
@@ -44,6 +44,21 @@ export function whatFailedList(report: FailureReport): NoticeList {
   const hidden = report.total - report.jobs.length;
   if (hidden > 0) items.push({ spans: [{ text: words(W.moreFailedJobs, { n: hidden }) }] });
   return { title: WHAT_FAILED_TITLE, items, total: items.length };
+}
+
+/** What the thread reply names: the first failed job and step, linked to the step's log. */
+export function firstFailure(report: FailureReport): FirstFailure | undefined {
+  const job = report.jobs[0];
+  if (!job) return undefined;
+  const step = job.steps[0];
+  const text = step
+    ? words(W.failedJobAt, {
+        job: job.name,
+        step: step.number ? words(W.step, { n: step.number, name: step.name }) : step.name,
+      })
+    : job.name;
+  const url = safeUrl(step?.url) ?? safeUrl(job.url);
+  return { text, ...(url ? { url } : {}), more: Math.max(0, report.total - 1) };
 }
 
 function link(text: Text, url: string | undefined): Span {

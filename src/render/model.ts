@@ -71,6 +71,17 @@ export interface Notice {
   footer: Text;
   /** The footer element's element_id when the notice has a key (see footerElementId). */
   footerId?: string;
+  /** What failed first, for the thread reply (the card shows it all in `lists`). */
+  firstFailure?: FirstFailure;
+}
+
+/** The first failed job, its first failed step and the step's (else the job's) log link. */
+export interface FirstFailure {
+  /** Untrusted (from the run): "test (20) — failed at step 4: Run unit tests", per language. */
+  text: Text;
+  url?: string;
+  /** Failed jobs not named. */
+  more: number;
 }
 
 /** Maxima for the parts of a notice that grow with the input; shrunk until the content fits. */

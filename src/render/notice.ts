@@ -9,7 +9,7 @@ import type { Streak } from '../notify-on.js';
 import type { FeishuPerson, MentionTarget, NeededJob, NoticeSettings } from '../settings.js';
 import { parseStatus, STATUS_LOOK, type Status } from '../status.js';
 import { eventFacts } from './events.js';
-import { whatFailedList } from './failures.js';
+import { firstFailure, whatFailedList } from './failures.js';
 import {
   footerElementId,
   footerText,
@@ -73,8 +73,8 @@ export function buildNotice(
   }
 
   const lists: NoticeList[] = [];
-  if (extras.whatFailed && extras.whatFailed.jobs.length > 0)
-    lists.push(whatFailedList(extras.whatFailed));
+  const failedFirst = extras.whatFailed && firstFailure(extras.whatFailed);
+  if (extras.whatFailed && failedFirst) lists.push(whatFailedList(extras.whatFailed));
   if (settings.needs.length > 0) lists.push(jobsList(settings.needs));
   lists.push(...event.lists);
 
@@ -97,6 +97,7 @@ export function buildNotice(
     buttons: [...event.buttons, ...settings.buttons],
     footer: footerText(ctx.runNumber, settings.key, status),
     ...(settings.key ? { footerId: footerElementId(settings.key) } : {}),
+    ...(failedFirst ? { firstFailure: failedFirst } : {}),
   };
 }
 

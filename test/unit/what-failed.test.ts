@@ -19,6 +19,7 @@ import { renderContents } from '../../src/render/content.js';
 import { TRUNCATED } from '../../src/render/escape.js';
 import { footerText, readFooter } from '../../src/render/model.js';
 import { buildNotice } from '../../src/render/notice.js';
+import { renderFinishReply } from '../../src/render/reply.js';
 import { githubEnv } from '../support/run-action.js';
 import { runContextFor } from '../support/run-context.js';
 
@@ -334,6 +335,65 @@ describe('the section on the card', () => {
     expect(text).not.toContain('javascript:');
     expect(text).not.toContain('x'.repeat(400));
     expect(text).toContain(TRUNCATED);
+  });
+});
+
+describe('the thread reply names what failed first', () => {
+  const hostile = '<at id=all></at> [n](https://evil.example) https://evil.example/login';
+  const reportOf = (steps: { number: number; name: string; conclusion: string }[]) =>
+    failedJobs(
+      [
+        job({
+          name: `test ${hostile}`,
+          html_url: 'https://github.com/acme/shop/actions/runs/1/job/9',
+          steps,
+        }),
+        job({ id: 10, name: 'lint' }),
+      ],
+      { cancelled: false },
+    );
+
+  it('the first failed job and step, inert, linked to the step log; the other jobs counted', async () => {
+    const s = await settings({
+      to: 'oc_x',
+      'dry-run': 'true',
+      status: 'failure',
+      language: 'en_us',
+    });
+    const notice = buildNotice(s, ctx(), {
+      whatFailed: reportOf([{ number: 4, name: `Run ${hostile}`, conclusion: 'failure' }]),
+    });
+    const lines = renderFinishReply(
+      notice,
+      'https://github.com/acme/shop/actions/runs/1',
+    ).text.split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[1]).toMatch(/^test .* — failed at step 4: Run .* \(and 1 more failed jobs\)$/);
+    // Nothing from the run can mention anyone or become a link in a text message.
+    expect(lines[1]).not.toContain('<at');
+    expect(lines[1]).not.toContain('](');
+    expect(lines[1]).not.toContain('https://evil.example');
+    expect(lines.slice(2)).toEqual([
+      'https://github.com/acme/shop/actions/runs/1/job/9#step:4:1',
+      'https://github.com/acme/shop/actions/runs/1',
+    ]);
+  });
+
+  it('without a failed step, the job and its log; without what failed, the result and the run', async () => {
+    const s = await settings({
+      to: 'oc_x',
+      'dry-run': 'true',
+      status: 'failure',
+      language: 'en_us',
+    });
+    const withJob = buildNotice(s, ctx(), { whatFailed: reportOf([]) });
+    expect(renderFinishReply(withJob, '').text.split('\n').slice(2)).toEqual([
+      'https://github.com/acme/shop/actions/runs/1/job/9',
+    ]);
+    const plain = buildNotice(s, ctx());
+    expect(
+      renderFinishReply(plain, 'https://github.com/acme/shop/actions/runs/1').text.split('\n'),
+    ).toHaveLength(2);
   });
 });
 

@@ -204,6 +204,26 @@ describe('what failed, on the card', () => {
     });
   });
 
+  it('a failed job that shares its name with a job that passed is still named (the REST reads decide)', async () => {
+    // GraphQL's LATEST keeps one check run per name: two jobs named alike hide the failed one.
+    const twin = (id: number, conclusion: string) => ({
+      id,
+      name: 'Test',
+      conclusion,
+      steps: [step(1, 'Set up job', 'success'), step(2, `Test ${id}`, conclusion)],
+    });
+    const { feishu: f, github: g } = await start({
+      runs: { [RUN_ID]: [twin(7101, 'failure'), twin(7102, 'success')] },
+    });
+    const result = await run({ inputs: { ...app(f), to: CHAT, needs: NEEDS } });
+    expect(result.code, result.stdout).toBe(0);
+    const markdown = markdownOf(f.messages(CHAT)[0]?.content);
+    expect(markdown).toContain('**What failed**');
+    expect(markdown).toContain(`/job/7101#step:2:1`);
+    expect(markdown).not.toContain('Test 7102');
+    expect(g.requests.map((r) => r.path)[0]).toBe('/graphql');
+  });
+
   it('a job that failed in an earlier attempt and passed in this one is not named', async () => {
     const attempts: FakeJob[] = [
       { id: 6001, name: 'flaky', conclusion: 'failure', steps: [step(2, 'Flake', 'failure')] },

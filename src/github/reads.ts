@@ -150,10 +150,12 @@ async function readWhatFailed(
         readFailedChecks(answer, { runId: source.runId, cancelled, exceptJobId: ownJobId }),
       () => undefined,
     );
-    if (checks) {
+    // A failed run in which GraphQL finds no failed job is not trusted either: its LATEST
+    // filter keeps one check run per name, so a failed job named like one that passed is hidden.
+    if (checks && checks.report.jobs.length > 0) {
       for (const job of checks.report.jobs)
         job.annotations = failureAnnotations(checks.annotations.get(job.id) ?? []);
-      return checks.report.jobs.length > 0 ? checks.report : undefined;
+      return checks.report;
     }
   }
   // This job's own annotations can be asked for at once: its ID is its check run's.

@@ -21,7 +21,7 @@ import {
   SEQUENCE_CONFLICT,
 } from './feishu/cardkit.js';
 import type { FeishuClient } from './feishu/client.js';
-import { FeishuError } from './feishu/errors.js';
+import { FeishuError, isPermissionRefused } from './feishu/errors.js';
 import { explainGitHubError, type GitHubApi, openGitHub } from './github/api.js';
 import { ownJob } from './github/jobs.js';
 import { WAIT_MS } from './github/reads.js';
@@ -256,7 +256,20 @@ async function finishCard(
 ) {
   const rendered = noticeRenderer(ctx)(settings, {});
   const { notice } = rendered;
-  const finished = await rewriteWhole(handle, notice, deps);
+  // A card's own change notifies nobody: a failure is told in its thread (finish-reply, urgent).
+  const reply = () =>
+    replyToCard(deps.client, handle.messageId, rendered, settings, ctx.runUrl, deps);
+  let finished: Finished;
+  try {
+    finished = await rewriteWhole(handle, notice, deps);
+  } catch (error) {
+    // The card could not be written (full, expired, refused): the people must still be told,
+    // and the write's failure still decides warn-or-fail in run().
+    await reply().catch((replyError: unknown) =>
+      deps.warning(`Could not reply in the run card's thread: ${describeError(replyError)}`),
+    );
+    throw error;
+  }
   if (finished.kind === 'rewritten') {
     deps.info(`Finished the run card as ${notice.status} (${finished.rows} rows).`);
     // A re-run of the final job that comes to the same result has nothing new to tell.
@@ -272,8 +285,7 @@ async function finishCard(
       `The run card's header was left as it was and the result added as a line: ${finished.why}.${hint}`,
     );
   }
-  // A card's own change notifies nobody: a failure is told in its thread (finish-reply, urgent).
-  await replyToCard(deps.client, handle.messageId, rendered, settings, ctx.runUrl, deps);
+  await reply();
 }
 
 async function rewriteWhole(
@@ -327,7 +339,7 @@ async function readShowing(
     try {
       card = await deps.kit.readBack(handle);
     } catch (error) {
-      return { why: describeError(error), refused: true };
+      return { why: describeError(error), refused: isPermissionRefused(error) };
     }
     if (!card) return { why: 'the chat gave no card in the raw form', refused: false };
     if (hasElement(card, mark)) return { card };

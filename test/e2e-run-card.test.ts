@@ -267,6 +267,31 @@ describe('one live card per run', () => {
     ).toBe(true);
     expect(rowsOf(card, ['unit']).unit?.[0]).toContain('Failed');
   });
+  it('a final job that cannot write the card (it is full) still replies in its thread, and warns', async () => {
+    const { handle, messageId } = await failedUnit();
+    // A card at Feishu's 30 KB cap refuses every added element, the final job's result line too.
+    fake.inject({
+      method: 'POST',
+      path: /^\/open-apis\/cardkit\/v1\/cards\/[^/]+\/elements$/,
+      times: 10,
+      fault: {
+        kind: 'status',
+        status: 400,
+        body: { code: 300303, msg: 'invalid card json: over 30 KB' },
+      },
+    });
+    const final = await finalJob(
+      handle,
+      { unit: { result: 'failure' } },
+      { mention: 'ou_test_user' },
+    );
+    expect(final.code, final.stdout).toBe(0);
+    expect(final.stdout).toMatch(/::warning::.*300303/);
+    // The card's own change would have notified nobody anyway: the reply is what tells people.
+    const replies = fake.messages(CHAT).filter((m) => m.parent_id === messageId);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]?.content).toContain('ou_test_user');
+  });
 });
 
 describe('run-card in a dry run', () => {

@@ -181,6 +181,13 @@ export function isPastRecallWindow(error: unknown): error is FeishuError {
   return error instanceof FeishuError && error.code === 230009;
 }
 
+const PERMISSION_CODES = new Set([230027, 99991672]);
+
+/** The app lacks a permission or scope for the call (as opposed to a fault or a timeout). */
+export function isPermissionRefused(error: unknown): error is FeishuError {
+  return error instanceof FeishuError && PERMISSION_CODES.has(error.code);
+}
+
 /** A card older than 14 days can no longer be updated (230031). */
 export function isTooOldToUpdate(error: unknown): error is FeishuError {
   return error instanceof FeishuError && error.code === 230031;

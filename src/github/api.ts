@@ -109,7 +109,7 @@ export function explainGitHubError(error: unknown, what: string, permission: str
     name === 'AbortError' ||
     (error as { cause?: { name?: unknown } })?.cause?.name === 'AbortError'
   )
-    return `GitHub did not answer in time when reading ${what}; the card was sent without it.`;
+    return `GitHub did not answer in time when reading ${what}; it is left out.`;
   const detail = typeof status === 'number' ? `HTTP ${status}` : 'no answer';
-  return `GitHub could not be read (${detail}) for ${what}; the card was sent without it.`;
+  return `GitHub could not be read (${detail}) for ${what}; it is left out.`;
 }

@@ -82,8 +82,11 @@ async function runMain(settings: Settings): Promise<void> {
   const placeholders = images.map((image, i) => ({ key: `img_dry_run_${i + 1}`, alt: image.name }));
   const rendered = run.render(settings, { images: placeholders });
   const preview = rendered.notice;
-  // Rendered before any request, so content that cannot be sent fails as an input error.
-  const contents = contentsWithinLimits(settings, rendered.fit(settings.webhook !== undefined));
+  // Rendered before any request, so content that cannot be sent fails as an input error: each
+  // form that may be sent (the webhook's and, with app credentials too, the app's).
+  const viaWebhook = settings.webhook !== undefined;
+  const contents = contentsWithinLimits(settings, rendered.fit(viaWebhook));
+  if (viaWebhook && settings.app) contentsWithinLimits(settings, rendered.fit(false));
   if (settings.dryRun) {
     const delivery = undelivered(contents, preview);
     writeOutputs(core, delivery, undefined);

@@ -201,6 +201,20 @@ describe('sizes', () => {
         },
       },
       {
+        // Sent both ways: fits the webhook's form (the card as an object, ~18 KB) but not the
+        // app's (the card as a JSON string inside JSON: every quote escaped twice, ~36 KB).
+        input: 'content',
+        inputs: {
+          ...app(),
+          to: CHAT,
+          webhook: hookUrl(),
+          content: JSON.stringify({
+            schema: '2.0',
+            body: { elements: [{ tag: 'markdown', content: '"'.repeat(9_000) }] },
+          }),
+        },
+      },
+      {
         // A webhook body holds 20 KB: twenty 1 kB button links cannot fit however it is cut.
         input: 'buttons',
         inputs: {

@@ -8,6 +8,7 @@
  */
 
 import { randomBytes } from 'node:crypto';
+import { setTimeout as wait } from 'node:timers/promises';
 import { Output, State } from './constants.js';
 import { loadRunContext, type RunContext } from './context.js';
 import { describeError } from './errors.js';
@@ -156,7 +157,7 @@ async function readStoppedStep(
   const timer = setTimeout(() => controller.abort(), WAIT_MS);
   let api: GitHubApi | undefined;
   try {
-    const { repository } = await loadRunContext();
+    const { repository } = loadRunContext();
     api = await openGitHub(settings.githubToken, repository, controller.signal);
     const [job] = ownJob(await api.job(settings.jobId)).jobs;
     const step = job?.steps[0];
@@ -345,7 +346,7 @@ async function readShowing(
     if (hasElement(card, mark)) return { card };
     if (read >= READS_PER_ROUND)
       return { why: 'the chat kept showing an older card', refused: false };
-    await (deps.sleep ?? sleep)(READ_AGAIN_MS * read);
+    await (deps.sleep ?? wait)(READ_AGAIN_MS * read);
   }
 }
 
@@ -358,8 +359,4 @@ async function settleForLine(
 ) {
   for (const mark of marks) await deps.kit.deleteElement(handle, mark).catch(() => undefined);
   await addOrReplace(deps.kit, handle, resultLine(RESULT_ROW, notice), true);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -4,6 +4,7 @@
  * reset when given); a rejected token is refreshed once; every answer is checked for
  * `code !== 0`, whatever the HTTP status.
  */
+import { setTimeout as wait } from 'node:timers/promises';
 import {
   type ErrorBody,
   FeishuError,
@@ -44,15 +45,13 @@ export interface CallOptions {
 
 export type Json = Record<string, unknown>;
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 export async function call(
   calls: CallContext,
   operation: string,
   build: () => Promise<HttpRequest> | HttpRequest,
   options: CallOptions = {},
 ): Promise<Json> {
-  const sleep = calls.sleep ?? defaultSleep;
+  const sleep = calls.sleep ?? wait;
   /** Waits before a retry, or says there is no time left for one. */
   const pause = async (ms: number) => {
     if (calls.deadline !== undefined && Date.now() + ms >= calls.deadline) return false;

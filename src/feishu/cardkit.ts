@@ -8,7 +8,9 @@
  * machine's clock is behind), the write is repeated with a higher value: a row write
  * replaces the whole row, so repeating it is safe. It knows nothing of GitHub.
  */
+
 import { randomUUID } from 'node:crypto';
+import { setTimeout as wait } from 'node:timers/promises';
 import type { Json } from './call.js';
 import type { FeishuClient, ReceiveIdType, SentMessage } from './client.js';
 import { FeishuError, THROTTLE_CODES } from './errors.js';
@@ -77,7 +79,7 @@ export class CardKit {
     private readonly options: CardkitOptions = {},
   ) {
     this.now = options.now ?? Date.now;
-    this.sleep = options.sleep ?? ((ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    this.sleep = options.sleep ?? wait;
     this.random = options.random ?? Math.random;
   }
 

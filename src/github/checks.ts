@@ -11,7 +11,7 @@
  * that `resource` resolves a run's URL (public actions do so); whether the conclusions filter
  * applies before or after LATEST, hence the `latest` check below.
  */
-import { type FailureReport, failedJobs } from './jobs.js';
+import { type FailureReport, failedJobs, type Json, record } from './jobs.js';
 
 /** Failed check runs read in full; far more than are shown, so stale ones can be dropped. */
 const FAILED_PAGE = 20;
@@ -48,9 +48,6 @@ fragment Jobs on CheckRunConnection {
   }
 }`;
 
-type Json = Record<string, unknown>;
-const record = (value: unknown): Json =>
-  value && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {};
 const list = (value: unknown): Json[] =>
   Array.isArray(record(value).nodes) ? (record(value).nodes as unknown[]).map(record) : [];
 const lower = (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value);

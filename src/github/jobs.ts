@@ -41,9 +41,10 @@ export const MAX_STEPS = 3;
 /** Failure annotations shown per job. */
 export const MAX_ANNOTATIONS = 3;
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
-const record = (value: unknown): Json =>
+/** An untrusted JSON value read as an object: anything else reads as an empty one. */
+export const record = (value: unknown): Json =>
   value && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {};
 const str = (value: unknown): string =>
   typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '';

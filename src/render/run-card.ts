@@ -45,7 +45,7 @@ export interface Row {
   durationMs?: number;
   /** Where a failed or cancelled leg stopped, when GitHub said so in time. */
   step?: StoppedStep;
-  /** The card's languages: a row speaks each of them, as the rest of the card does. */
+  /** The languages of the leg that writes the row (its `language` input; the same as the card's when every job passes the same). */
   languages: Language[];
 }
 

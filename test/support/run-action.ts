@@ -4,6 +4,7 @@
  * the runner names, and reads all of it back. The one way to run the action: the e2e tests,
  * `npm run preview` (a real send) and `npm run bench` (timed, on a chosen Node) all use it.
  */
+
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { pick } from '../../src/render/events.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIXTURES = join(ROOT, 'test/fixtures/events');
@@ -129,19 +131,6 @@ export function githubEnv(
 }
 
 /** A string (or number) at a dotted path of a payload. */
-function at(payload: unknown, path: string): string | undefined {
-  let node: unknown = payload;
-  for (const part of path.split('.')) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string, unknown>)[part];
-  }
-  return typeof node === 'string' && node
-    ? node
-    : typeof node === 'number'
-      ? String(node)
-      : undefined;
-}
-
 /** What the runner's variables say of the run beyond the event: its workflow, job and server. */
 export interface GithubEnvOptions {
   workflow?: string;
@@ -159,64 +148,64 @@ export function githubEnvFor(
   eventPath: string,
   options: GithubEnvOptions = {},
 ): Record<string, string> {
-  const defaultBranch = at(payload, 'repository.default_branch') ?? 'main';
+  const defaultBranch = pick(payload, 'repository.default_branch') ?? 'main';
   let ref = `refs/heads/${defaultBranch}`;
   let sha = '9f3c2a1b7e6d5c4b3a29180f7e6d5c4b3a291807';
   let headRef = '';
   let baseRef = '';
   switch (eventName) {
     case 'push':
-      ref = at(payload, 'ref') ?? ref;
-      sha = at(payload, 'after') ?? sha;
+      ref = pick(payload, 'ref') ?? ref;
+      sha = pick(payload, 'after') ?? sha;
       break;
     case 'pull_request':
     case 'pull_request_review':
     case 'pull_request_review_comment':
     case 'pull_request_target': {
-      const number = at(payload, 'pull_request.number') ?? at(payload, 'number') ?? '1';
-      headRef = at(payload, 'pull_request.head.ref') ?? '';
-      baseRef = at(payload, 'pull_request.base.ref') ?? defaultBranch;
+      const number = pick(payload, 'pull_request.number') ?? pick(payload, 'number') ?? '1';
+      headRef = pick(payload, 'pull_request.head.ref') ?? '';
+      baseRef = pick(payload, 'pull_request.base.ref') ?? defaultBranch;
       const target = eventName === 'pull_request_target';
       ref = target ? `refs/heads/${baseRef}` : `refs/pull/${number}/merge`;
       sha =
         (target
-          ? at(payload, 'pull_request.base.sha')
-          : at(payload, 'pull_request.merge_commit_sha')) ??
-        at(payload, 'pull_request.head.sha') ??
+          ? pick(payload, 'pull_request.base.sha')
+          : pick(payload, 'pull_request.merge_commit_sha')) ??
+        pick(payload, 'pull_request.head.sha') ??
         sha;
       break;
     }
     case 'release':
-      ref = `refs/tags/${at(payload, 'release.tag_name') ?? 'v1.0.0'}`;
+      ref = `refs/tags/${pick(payload, 'release.tag_name') ?? 'v1.0.0'}`;
       break;
     case 'deployment':
     case 'deployment_status': {
-      const r = at(payload, 'deployment.ref') ?? defaultBranch;
+      const r = pick(payload, 'deployment.ref') ?? defaultBranch;
       ref = r.startsWith('refs/')
         ? r
         : /^v?\d+\.\d+/.test(r)
           ? `refs/tags/${r}`
           : `refs/heads/${r}`;
-      sha = at(payload, 'deployment.sha') ?? sha;
+      sha = pick(payload, 'deployment.sha') ?? sha;
       break;
     }
     case 'merge_group':
-      ref = at(payload, 'merge_group.head_ref') ?? ref;
-      sha = at(payload, 'merge_group.head_sha') ?? sha;
+      ref = pick(payload, 'merge_group.head_ref') ?? ref;
+      sha = pick(payload, 'merge_group.head_sha') ?? sha;
       break;
     case 'workflow_dispatch':
-      ref = at(payload, 'ref') ?? ref;
+      ref = pick(payload, 'ref') ?? ref;
       break;
   }
   const tag = ref.startsWith('refs/tags/');
   const refName = ref.replace(/^refs\/(heads|tags)\//, '').replace(/^refs\/pull\//, '');
-  const actor = at(payload, 'sender.login') ?? 'octocat';
+  const actor = pick(payload, 'sender.login') ?? 'octocat';
   return {
     GITHUB_ACTIONS: 'true',
     GITHUB_EVENT_NAME: eventName,
     GITHUB_EVENT_PATH: eventPath,
-    GITHUB_REPOSITORY: at(payload, 'repository.full_name') ?? 'acme/shop',
-    GITHUB_REPOSITORY_OWNER: at(payload, 'repository.owner.login') ?? 'acme',
+    GITHUB_REPOSITORY: pick(payload, 'repository.full_name') ?? 'acme/shop',
+    GITHUB_REPOSITORY_OWNER: pick(payload, 'repository.owner.login') ?? 'acme',
     GITHUB_SERVER_URL: options.serverUrl ?? 'https://github.com',
     GITHUB_REF: ref,
     GITHUB_REF_NAME: refName,

@@ -4,8 +4,8 @@
  * it is untrusted text from the run: it goes into Spans as literal text, escaped by each
  * renderer; only URLs checked by safeUrl become links. Pure.
  */
-import type { FailureReport } from '../github/jobs.js';
-import { type Text, words } from '../language.js';
+import type { FailedStep, FailureReport } from '../github/jobs.js';
+import { joinText, type Text, words } from '../language.js';
 import { parseStatus, STATUS_LOOK } from '../status.js';
 import { safeUrl } from './escape.js';
 import type { FirstFailure, NoticeList, NoticeListItem, Span } from './model.js';
@@ -23,12 +23,7 @@ export function whatFailedList(report: FailureReport): NoticeList {
     ];
     job.steps.forEach((step, i) => {
       spans.push({ text: i === 0 ? W.failedAt : ', ' });
-      spans.push(
-        link(
-          step.number ? words(W.step, { n: step.number, name: step.name }) : step.name,
-          step.url,
-        ),
-      );
+      spans.push(link(stepName(step), step.url));
     });
     items.push({ spans });
     for (const annotation of job.annotations) {
@@ -51,14 +46,14 @@ export function firstFailure(report: FailureReport): FirstFailure | undefined {
   const job = report.jobs[0];
   if (!job) return undefined;
   const step = job.steps[0];
-  const text = step
-    ? words(W.failedJobAt, {
-        job: job.name,
-        step: step.number ? words(W.step, { n: step.number, name: step.name }) : step.name,
-      })
-    : job.name;
+  // The card's own words: "<job> — failed at step 4: <name>".
+  const text = step ? joinText([job.name, W.failedAt, stepName(step)]) : job.name;
   const url = safeUrl(step?.url) ?? safeUrl(job.url);
   return { text, ...(url ? { url } : {}), more: Math.max(0, report.total - 1) };
+}
+
+function stepName(step: FailedStep): Text {
+  return step.number ? words(W.step, { n: step.number, name: step.name }) : step.name;
 }
 
 function link(text: Text, url: string | undefined): Span {

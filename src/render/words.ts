@@ -127,12 +127,6 @@ export const W = {
   whatFailed: { en_us: 'What failed', zh_cn: '失败详情', ja_jp: '失敗の詳細' },
   failedAt: { en_us: ' — failed at ', zh_cn: ' — 失败于 ', ja_jp: ' — 失敗箇所: ' },
   step: { en_us: 'step {n}: {name}', zh_cn: '第 {n} 步：{name}', ja_jp: 'ステップ {n}: {name}' },
-  /** The thread reply's line: a job and the step it failed at. */
-  failedJobAt: {
-    en_us: '{job} — failed at {step}',
-    zh_cn: '{job} — 失败于 {step}',
-    ja_jp: '{job} — 失敗箇所: {step}',
-  },
   moreFailedJobs: {
     en_us: 'and {n} more failed jobs',
     zh_cn: '另有 {n} 个作业失败',

@@ -396,13 +396,14 @@ function expectOk(label: string, run: ActionRun, problem: string | undefined): v
 
 /** Start-up floors, measured together: bare Node, and a bundle that only imports @actions/core. */
 async function measureNodeE0(): Promise<void> {
-  const cpu = cpuProbe();
-  const run = await timed(NODE, [...cpu.nodeArgs, '-e', '0'], { env: cpu.env });
+  const usage = usageProbe('floor');
+  const env = { ...BARE_ENV, ...usage.env };
+  const run = await timed(NODE, [...usage.nodeArgs, '-e', '0'], { env });
   nodeE0.push(run.wallMs);
-  nodeE0Cpu.push(cpu.read());
-  const floor = await timed(NODE, [...cpu.nodeArgs, TOOLKIT_FLOOR], { env: cpu.env });
+  nodeE0Cpu.push(usage.cpuMs());
+  const floor = await timed(NODE, [...usage.nodeArgs, TOOLKIT_FLOOR], { env });
   toolkitFloor.push(floor.wallMs);
-  toolkitFloorCpu.push(cpu.read());
+  toolkitFloorCpu.push(usage.cpuMs());
 }
 
 const toolkitFloor: number[] = [];
@@ -414,25 +415,34 @@ const pairedWall: number[] = [];
 const pairedCpu: number[] = [];
 
 /**
- * Preloaded with --import: writes the process's CPU time (user + system, µs) at exit. Every
- * start-up run (`node -e 0`, the floor, the dry runs) carries it, so its own small cost cancels
- * out of the ratios.
+ * Preloaded with --import: writes the process's own resource usage at exit (CPU time in µs,
+ * peak RSS in KB). Every start-up run (`node -e 0`, the floor, the dry runs) carries it, so its
+ * own small cost cancels out of the ratios; it also measures memory where GNU time is missing.
  */
-const CPU_REPORTER = `data:text/javascript,${encodeURIComponent(
-  "import { writeFileSync } from 'node:fs'; process.on('exit', () => { const u = process.cpuUsage(); writeFileSync(process.env.BENCH_CPU_FILE, String(u.user + u.system)); });",
+const USAGE_REPORTER = `data:text/javascript,${encodeURIComponent(
+  "import { writeFileSync } from 'node:fs'; process.on('exit', () => { const u = process.resourceUsage(); writeFileSync(process.env.BENCH_USAGE_FILE, JSON.stringify({ cpu: u.userCPUTime + u.systemCPUTime, rss: u.maxRSS })); });",
 )}`;
 
-/** Node arguments and environment that make a run report its CPU time; read() gives it in ms. */
-function cpuProbe(): { nodeArgs: string[]; env: NodeJS.ProcessEnv; read(): number } {
-  const file = join(scratch, 'cpu');
+/** Node arguments and environment that make a run report its usage, and readers of it. */
+function usageProbe(name: string): {
+  nodeArgs: string[];
+  env: Record<string, string>;
+  cpuMs(): number;
+  maxRssKb(): number;
+} {
+  const file = join(scratch, `usage-${name}`);
   writeFileSync(file, '');
+  const usage = () => JSON.parse(readFileSync(file, 'utf8')) as { cpu: number; rss: number };
   return {
-    nodeArgs: ['--import', CPU_REPORTER],
-    // As little environment as the harness gives the action (no NODE_OPTIONS and the like).
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, BENCH_CPU_FILE: file },
-    read: () => Number.parseInt(readFileSync(file, 'utf8'), 10) / 1000,
+    nodeArgs: ['--import', USAGE_REPORTER],
+    env: { BENCH_USAGE_FILE: file },
+    cpuMs: () => usage().cpu / 1000,
+    maxRssKb: () => usage().rss,
   };
 }
+
+/** As little environment as the harness gives the action (no NODE_OPTIONS and the like). */
+const BARE_ENV = { PATH: process.env.PATH, HOME: process.env.HOME };
 
 /**
  * The toolkit floor: what any action built on @actions/core pays to start (core's entry loads
@@ -462,14 +472,14 @@ async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
   try {
     for (let i = 0; i < RUNS; i++) {
       await measureNodeE0();
-      const cpu = cpuProbe();
+      const usage = usageProbe('dry-run');
       const dry = await runStep(
         fake,
         { ...scenario.inputs(fake, i), 'dry-run': 'true' },
         workspace,
-        { nodeArgs: cpu.nodeArgs, env: { BENCH_CPU_FILE: cpu.env.BENCH_CPU_FILE as string } },
+        { nodeArgs: usage.nodeArgs, env: usage.env },
       );
-      dryCpu.push(cpu.read());
+      dryCpu.push(usage.cpuMs());
       // Each dry run against the floor measured just before it: drift in the machine's load
       // between the two cancels out, which medians taken apart do not.
       pairedWall.push(dry.wallMs / (toolkitFloor.at(-1) as number));
@@ -566,6 +576,7 @@ async function peakRss(): Promise<{ mb: number; all: number[]; how: string }> {
     chats: [{ chat_id: 'oc_bench', name: 'Bench' }],
   });
   const rssFile = join(scratch, 'rss');
+  const usage = usageProbe('memory');
   const gnuTime = '/usr/bin/time';
   const useTime = spawnSync(gnuTime, ['-f', '%M', 'true'], { stdio: 'ignore' }).status === 0;
   const inputs = { ...app(fake), to: 'oc_bench', images: names.join('\n') };
@@ -575,16 +586,16 @@ async function peakRss(): Promise<{ mb: number; all: number[]; how: string }> {
       writeFileSync(rssFile, '');
       const run = useTime
         ? await runStep(fake, inputs, dir, { prefix: [gnuTime, '-o', rssFile, '-f', '%M'] })
-        : await runStep(fake, inputs, dir, {
-            nodeArgs: ['--import', RSS_REPORTER],
-            env: { BENCH_RSS_FILE: rssFile },
-          });
+        : await runStep(fake, inputs, dir, { nodeArgs: usage.nodeArgs, env: usage.env });
       expectOk(
         'memory',
         run,
         json(run.outputs['image-keys']).length === 10 ? undefined : 'not 10 image keys',
       );
-      peaks.push(Number.parseInt(readFileSync(rssFile, 'utf8').trim(), 10) / 1024);
+      const kb = useTime
+        ? Number.parseInt(readFileSync(rssFile, 'utf8').trim(), 10)
+        : usage.maxRssKb();
+      peaks.push(kb / 1024);
     }
   } finally {
     await fake.close();
@@ -595,11 +606,6 @@ async function peakRss(): Promise<{ mb: number; all: number[]; how: string }> {
     how: useTime ? 'GNU time %M' : 'process.resourceUsage().maxRSS',
   };
 }
-
-/** Preloaded with --import when GNU time is missing: writes the process's maxRSS (KB) at exit. */
-const RSS_REPORTER = `data:text/javascript,${encodeURIComponent(
-  "import { writeFileSync } from 'node:fs'; process.on('exit', () => writeFileSync(process.env.BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)));",
-)}`;
 
 function bundleFiles(): { name: string; bytes: number }[] {
   const dist = join(ROOT, 'dist');
